@@ -1,0 +1,30 @@
+//! The one error type of the crypto crate.
+
+use std::fmt;
+
+/// Why a cryptographic operation failed. Deliberately coarse: callers map each to a CKR code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CryptoError {
+    /// Authenticated decryption failed: wrong key, or the data or AAD was altered.
+    AuthenticationFailed,
+    /// An input had a length the algorithm does not accept.
+    InvalidLength,
+    /// A parameter (cost, size) is outside what the algorithm accepts.
+    InvalidParameter,
+    /// The random source could not deliver.
+    RandomFailure,
+}
+
+impl fmt::Display for CryptoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::AuthenticationFailed => "authentication failed",
+            Self::InvalidLength => "invalid length",
+            Self::InvalidParameter => "invalid parameter",
+            Self::RandomFailure => "random source failure",
+        };
+        f.write_str(text)
+    }
+}
+
+impl std::error::Error for CryptoError {}

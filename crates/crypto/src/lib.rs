@@ -1,0 +1,13 @@
+//! Cryptographic building blocks of Craton HSM.
+//!
+//! This crate knows nothing of sessions, handles or objects: it works on typed parameters and
+//! key bytes, so known-answer tests and fuzzing can exercise it alone.
+#![forbid(unsafe_code)]
+
+pub mod aead;
+pub mod error;
+pub mod hash;
+pub mod pin_kdf;
+pub mod rng;
+
+pub use error::CryptoError;

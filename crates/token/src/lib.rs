@@ -1,0 +1,22 @@
+//! Every PKCS#11 semantic of Craton HSM: slots, tokens, sessions, login, objects and their
+//! attribute policy, and the encrypted SQLite store. The C ABI crate only decodes arguments,
+//! calls into [`Module`], and encodes results.
+#![forbid(unsafe_code)]
+
+pub mod attrs;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod fsperm;
+pub mod login;
+pub mod module;
+pub mod objects;
+pub mod pin;
+pub mod policy;
+pub mod session;
+pub mod store;
+pub mod types;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use module::Module;
