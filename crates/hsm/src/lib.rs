@@ -1,1 +1,18 @@
-//! placeholder
+//! The PKCS#11 C ABI of Craton HSM: `libcraton_hsm.so`.
+//!
+//! This crate only decodes arguments, calls the token crate and encodes results. It is the
+//! one crate with `unsafe`: every pointer from the caller goes through [`ptr`], every entry
+//! point through the `ck_fn!` macro (C ABI, panic guard), every error through [`rv`].
+
+mod funclist;
+pub mod functions;
+mod libpath;
+mod logger;
+pub mod ptr;
+pub mod rv;
+mod state;
+
+pub use functions::*;
+
+/// The library's version as PKCS#11 reports it.
+pub const LIBRARY_VERSION: pkcs11_sys::CK_VERSION = pkcs11_sys::CK_VERSION { major: 0, minor: 1 };

@@ -1,0 +1,41 @@
+//! C_GenerateRandom and C_SeedRandom.
+
+use craton_token::Error;
+use pkcs11_sys::*;
+
+use crate::state::{self, ck_fn};
+
+/// Largest single request served (a larger one is CKR_ARGUMENTS_BAD rather than a huge
+/// allocation in the host process).
+const MAX_RANDOM: usize = 1 << 30;
+
+ck_fn! {
+    /// Random bytes from the module's random source.
+    fn C_GenerateRandom(hSession: CK_SESSION_HANDLE, RandomData: CK_BYTE_PTR, ulRandomLen: CK_ULONG) {
+        let m = state::module()?;
+        let len = usize::try_from(ulRandomLen).map_err(|_| Error::ArgumentsBad)?;
+        if len > MAX_RANDOM || (RandomData.is_null() && len > 0) {
+            m.check_session(hSession)?;
+            return Err(Error::ArgumentsBad);
+        }
+        let mut buf = vec![0u8; len];
+        m.generate_random(hSession, &mut buf)?;
+        if len > 0 {
+            // SAFETY: RandomData is non-NULL and, per the spec, writable for ulRandomLen bytes.
+            unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), RandomData, len) };
+        }
+        Ok(())
+    }
+}
+
+ck_fn! {
+    /// Mixing caller seed material in arrives with the module's own DRBG; the operating
+    /// system source used now cannot take it.
+    fn C_SeedRandom(hSession: CK_SESSION_HANDLE, pSeed: CK_BYTE_PTR, ulSeedLen: CK_ULONG) {
+        state::module()?.check_session(hSession)?;
+        if pSeed.is_null() && ulSeedLen > 0 {
+            return Err(Error::ArgumentsBad);
+        }
+        Err(Error::RandomSeedNotSupported)
+    }
+}
