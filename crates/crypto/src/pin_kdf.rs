@@ -39,9 +39,7 @@ pub fn derive(
         .map_err(|_| CryptoError::InvalidParameter)?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(pin, salt, out.as_mut())
-        .map_err(|_| CryptoError::InvalidParameter)?;
+    argon.hash_password_into(pin, salt, out.as_mut()).map_err(|_| CryptoError::InvalidParameter)?;
     Ok(out)
 }
 

@@ -6,7 +6,6 @@
 
 use pkcs11_sys::*;
 
-
 macro_rules! function_list {
     ($major:expr, $minor:expr) => {
         CK_FUNCTION_LIST_3_0 {

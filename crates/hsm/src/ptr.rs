@@ -118,7 +118,10 @@ pub unsafe fn copy_out(dst: *mut u8, data: &[u8]) {
 /// # Safety
 /// `p` must satisfy [`slice`] for `count` attributes, and each attribute's `pValue` must be
 /// NULL or valid for `ulValueLen` bytes.
-pub unsafe fn read_template(p: *const CK_ATTRIBUTE, count: CK_ULONG) -> Result<Vec<(AttrType, Vec<u8>)>> {
+pub unsafe fn read_template(
+    p: *const CK_ATTRIBUTE,
+    count: CK_ULONG,
+) -> Result<Vec<(AttrType, Vec<u8>)>> {
     // SAFETY: forwarded contract.
     let attrs = unsafe { slice(p, count) }?;
     let mut out = Vec::with_capacity(attrs.len());
@@ -173,7 +176,10 @@ mod tests {
             assert_eq!(count, 3);
             let mut small = [0u64; 2];
             count = 2;
-            assert_eq!(write_list(small.as_mut_ptr(), &mut count, &items), Err(Error::BufferTooSmall));
+            assert_eq!(
+                write_list(small.as_mut_ptr(), &mut count, &items),
+                Err(Error::BufferTooSmall)
+            );
             assert_eq!(count, 3);
             let mut big = [0u64; 4];
             count = 4;

@@ -118,19 +118,3 @@ pub fn guard(name: &str, f: impl FnOnce() -> Result<()>) -> CK_RV {
         }
     }
 }
-
-/// Define an exported PKCS#11 function: `no_mangle`, C ABI, panic guard.
-macro_rules! ck_fn {
-    ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
-        $(#[$meta])*
-        ///
-        /// # Safety
-        /// Pointer arguments must satisfy the PKCS#11 specification of this function.
-        #[unsafe(no_mangle)]
-        #[allow(non_snake_case)]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> pkcs11_sys::CK_RV {
-            $crate::state::guard(stringify!($name), || -> craton_token::Result<()> { $body })
-        }
-    };
-}
-pub(crate) use ck_fn;

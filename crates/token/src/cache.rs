@@ -153,7 +153,11 @@ impl TokenCache {
             let mk = &self.login.as_ref()?.master_key;
             let aad = object_aad(&self.uid, row.id, row.version);
             let Ok(plain) = aead::open(mk, &aad, sealed) else {
-                log::error!("slot {}: object record {} failed authentication; ignored", self.slot, row.id);
+                log::error!(
+                    "slot {}: object record {} failed authentication; ignored",
+                    self.slot,
+                    row.id
+                );
                 return None;
             };
             let plain = zeroize::Zeroizing::new(plain);
@@ -204,9 +208,22 @@ impl TokenCache {
     }
 
     /// Add a session object.
-    pub fn add_session_object(&mut self, owner: SessionHandle, private: bool, attrs: Attributes) -> Result<ObjectHandle> {
+    pub fn add_session_object(
+        &mut self,
+        owner: SessionHandle,
+        private: bool,
+        attrs: Attributes,
+    ) -> Result<ObjectHandle> {
         let h = self.new_handle()?;
-        self.put(h, Entry { place: Place::Session(owner), private, attrs: Some(Arc::new(attrs)), row: None });
+        self.put(
+            h,
+            Entry {
+                place: Place::Session(owner),
+                private,
+                attrs: Some(Arc::new(attrs)),
+                row: None,
+            },
+        );
         Ok(h)
     }
 
@@ -237,8 +254,12 @@ impl TokenCache {
 
     /// Every session object (for C_CloseAllSessions and C_InitToken).
     pub fn drop_all_session_objects(&mut self) {
-        let hs: Vec<_> =
-            self.entries.iter().filter(|(_, e)| matches!(e.place, Place::Session(_))).map(|(h, _)| *h).collect();
+        let hs: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| matches!(e.place, Place::Session(_)))
+            .map(|(h, _)| *h)
+            .collect();
         for h in hs {
             self.remove(h);
         }
@@ -262,7 +283,12 @@ impl TokenCache {
     /// Log in: keep the key and open the private records.
     pub fn set_login(&mut self, login: Login) -> Result<()> {
         self.login = Some(login);
-        let rows: Vec<ObjectRow> = self.entries.values().filter_map(|e| e.row.clone()).filter(|r| r.sealed.is_some()).collect();
+        let rows: Vec<ObjectRow> = self
+            .entries
+            .values()
+            .filter_map(|e| e.row.clone())
+            .filter(|r| r.sealed.is_some())
+            .collect();
         for row in rows {
             self.upsert_row(row)?;
         }
@@ -273,7 +299,12 @@ impl TokenCache {
     /// become invisible (they live until their session closes).
     pub fn logout(&mut self) -> Result<()> {
         self.login = None;
-        let rows: Vec<ObjectRow> = self.entries.values().filter_map(|e| e.row.clone()).filter(|r| r.sealed.is_some()).collect();
+        let rows: Vec<ObjectRow> = self
+            .entries
+            .values()
+            .filter_map(|e| e.row.clone())
+            .filter(|r| r.sealed.is_some())
+            .collect();
         for row in rows {
             self.upsert_row(row)?;
         }

@@ -151,9 +151,8 @@ impl Config {
             key: key.to_owned(),
             problem,
         };
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            err("", e.to_string().replace('\n', " ").trim().to_owned())
-        })?;
+        let raw: RawFile = toml::from_str(text)
+            .map_err(|e| err("", e.to_string().replace('\n', " ").trim().to_owned()))?;
         let defaults = PinKdfParams::default();
         let security = Security {
             max_failed_logins: raw.security.max_failed_logins.unwrap_or(10),

@@ -18,6 +18,7 @@ pub enum Error {
     DeviceError,
     DeviceMemory,
     FunctionFailed,
+    FunctionNotParallel,
     FunctionNotSupported,
     GeneralError,
     KeyHandleInvalid,

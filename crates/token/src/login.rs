@@ -54,12 +54,19 @@ impl Module {
                     Ok((mk, rec.uid))
                 }
                 None => {
-                    let (n, locked) = self.store.record_failure(slot, role, sec.max_failed_logins)?;
+                    let (n, locked) =
+                        self.store.record_failure(slot, role, sec.max_failed_logins)?;
                     if locked {
-                        log::warn!("slot {slot}: {} PIN locked after {n} failed attempts", role_name(role));
+                        log::warn!(
+                            "slot {slot}: {} PIN locked after {n} failed attempts",
+                            role_name(role)
+                        );
                         Err(Error::PinLocked)
                     } else {
-                        log::info!("slot {slot}: incorrect {} PIN ({n} consecutive failures)", role_name(role));
+                        log::info!(
+                            "slot {slot}: incorrect {} PIN ({n} consecutive failures)",
+                            role_name(role)
+                        );
                         Err(Error::PinIncorrect)
                     }
                 }
@@ -173,7 +180,14 @@ impl Module {
         }
     }
 
-    fn store_new_pin(&self, slot: SlotId, uid: &[u8], role: Role, new_pin: &[u8], mk: &MasterKey) -> Result<()> {
+    fn store_new_pin(
+        &self,
+        slot: SlotId,
+        uid: &[u8],
+        role: Role,
+        new_pin: &[u8],
+        mk: &MasterKey,
+    ) -> Result<()> {
         let kdf = self.store.token(slot)?.ok_or(Error::TokenNotRecognized)?.kdf;
         let (salt, wrapped) = pin::wrap(new_pin, kdf, uid, role, mk)?;
         if !self.store.set_pin(slot, uid, role, &salt, &wrapped)? {

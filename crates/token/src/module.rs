@@ -108,7 +108,12 @@ impl Module {
         };
         let t = match t {
             Some(t) => t,
-            None => self.tokens.write().entry(slot).or_insert_with(|| Arc::new(RwLock::new(TokenCache::new(slot)))).clone(),
+            None => self
+                .tokens
+                .write()
+                .entry(slot)
+                .or_insert_with(|| Arc::new(RwLock::new(TokenCache::new(slot))))
+                .clone(),
         };
         self.sync(slot, &t)?;
         Ok(t)
@@ -182,7 +187,12 @@ impl Module {
             }
             f as u64
         };
-        info.flags |= pin_flags(&rec.so, sys::CKF_SO_PIN_COUNT_LOW, sys::CKF_SO_PIN_FINAL_TRY, sys::CKF_SO_PIN_LOCKED);
+        info.flags |= pin_flags(
+            &rec.so,
+            sys::CKF_SO_PIN_COUNT_LOW,
+            sys::CKF_SO_PIN_FINAL_TRY,
+            sys::CKF_SO_PIN_LOCKED,
+        );
         if let Some(user) = &rec.user {
             info.flags |= sys::CKF_USER_PIN_INITIALIZED as u64;
             info.flags |= pin_flags(
@@ -274,7 +284,8 @@ impl Module {
         self.check_slot(slot)?;
         let closed: Vec<SessionHandle> = {
             let mut sessions = self.sessions.write();
-            let hs: Vec<_> = sessions.iter().filter(|(_, s)| s.lock().slot == slot).map(|(h, _)| *h).collect();
+            let hs: Vec<_> =
+                sessions.iter().filter(|(_, s)| s.lock().slot == slot).map(|(h, _)| *h).collect();
             for h in &hs {
                 sessions.remove(h);
             }

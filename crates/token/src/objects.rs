@@ -93,7 +93,12 @@ impl Module {
         if private { (Vec::new(), Some(attrs.encode())) } else { (attrs.encode(), None) }
     }
 
-    fn persist_new(&self, ctx: &Ctx, h: SessionHandle, mut attrs: Attributes) -> Result<ObjectHandle> {
+    fn persist_new(
+        &self,
+        ctx: &Ctx,
+        h: SessionHandle,
+        mut attrs: Attributes,
+    ) -> Result<ObjectHandle> {
         let (token_obj, private) = Self::check_writable(ctx, &attrs)?;
         attrs.set(AttrType::UNIQUE_ID, unique_id()?);
         if !token_obj {
@@ -108,14 +113,23 @@ impl Module {
     }
 
     /// C_CreateObject.
-    pub fn create_object(&self, h: SessionHandle, template: &[(AttrType, Vec<u8>)]) -> Result<ObjectHandle> {
+    pub fn create_object(
+        &self,
+        h: SessionHandle,
+        template: &[(AttrType, Vec<u8>)],
+    ) -> Result<ObjectHandle> {
         let ctx = self.ctx(h)?;
         let attrs = policy::create(template, ctx.actor)?;
         self.persist_new(&ctx, h, attrs)
     }
 
     /// C_CopyObject.
-    pub fn copy_object(&self, h: SessionHandle, o: ObjectHandle, template: &[(AttrType, Vec<u8>)]) -> Result<ObjectHandle> {
+    pub fn copy_object(
+        &self,
+        h: SessionHandle,
+        o: ObjectHandle,
+        template: &[(AttrType, Vec<u8>)],
+    ) -> Result<ObjectHandle> {
         let ctx = self.ctx(h)?;
         let (_, _, src) = self.visible(&ctx, o)?;
         if src.get_bool(AttrType::COPYABLE) == Some(false) {
@@ -146,7 +160,12 @@ impl Module {
     }
 
     /// C_GetAttributeValue: one answer per requested type.
-    pub fn get_attributes(&self, h: SessionHandle, o: ObjectHandle, types: &[AttrType]) -> Result<Vec<AttrValue>> {
+    pub fn get_attributes(
+        &self,
+        h: SessionHandle,
+        o: ObjectHandle,
+        types: &[AttrType],
+    ) -> Result<Vec<AttrValue>> {
         let ctx = self.ctx(h)?;
         let (_, _, attrs) = self.visible(&ctx, o)?;
         Ok(types
@@ -159,7 +178,12 @@ impl Module {
     }
 
     /// C_SetAttributeValue.
-    pub fn set_attributes(&self, h: SessionHandle, o: ObjectHandle, template: &[(AttrType, Vec<u8>)]) -> Result<()> {
+    pub fn set_attributes(
+        &self,
+        h: SessionHandle,
+        o: ObjectHandle,
+        template: &[(AttrType, Vec<u8>)],
+    ) -> Result<()> {
         let ctx = self.ctx(h)?;
         let (place, private, attrs) = self.visible(&ctx, o)?;
         if attrs.get_bool(AttrType::MODIFIABLE) == Some(false) {
@@ -229,10 +253,17 @@ impl Module {
     }
 }
 
-fn seal(key: Option<&(MasterKey, Vec<u8>)>, id: i64, version: i64, secret: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+fn seal(
+    key: Option<&(MasterKey, Vec<u8>)>,
+    id: i64,
+    version: i64,
+    secret: Option<&[u8]>,
+) -> Result<Option<Vec<u8>>> {
     match (secret, key) {
         (None, _) => Ok(None),
-        (Some(plain), Some((mk, uid))) => Ok(Some(aead::seal(mk, &object_aad(uid, id, version), plain)?)),
+        (Some(plain), Some((mk, uid))) => {
+            Ok(Some(aead::seal(mk, &object_aad(uid, id, version), plain)?))
+        }
         (Some(_), None) => Err(Error::UserNotLoggedIn),
     }
 }

@@ -31,7 +31,13 @@ pub fn new_master_key() -> Result<MasterKey> {
 }
 
 /// Seal `mk` under a key derived from `pin`. Returns (salt, wrapped).
-pub fn wrap(pin: &[u8], kdf: PinKdfParams, uid: &[u8], role: Role, mk: &MasterKey) -> Result<(Vec<u8>, Vec<u8>)> {
+pub fn wrap(
+    pin: &[u8],
+    kdf: PinKdfParams,
+    uid: &[u8],
+    role: Role,
+    mk: &MasterKey,
+) -> Result<(Vec<u8>, Vec<u8>)> {
     let salt: [u8; SALT_LEN] = rng::array()?;
     let kek = pin_kdf::derive(pin, &salt, kdf)?;
     let wrapped = aead::seal(&kek, &aad(uid, role), mk.as_ref())?;
@@ -39,7 +45,13 @@ pub fn wrap(pin: &[u8], kdf: PinKdfParams, uid: &[u8], role: Role, mk: &MasterKe
 }
 
 /// Unwrap with `pin`: `None` means the PIN is wrong (the seal did not authenticate).
-pub fn unwrap(pin: &[u8], kdf: PinKdfParams, uid: &[u8], role: Role, rec: &PinRecord) -> Result<Option<MasterKey>> {
+pub fn unwrap(
+    pin: &[u8],
+    kdf: PinKdfParams,
+    uid: &[u8],
+    role: Role,
+    rec: &PinRecord,
+) -> Result<Option<MasterKey>> {
     let kek = pin_kdf::derive(pin, &rec.salt, kdf)?;
     match aead::open(&kek, &aad(uid, role), &rec.wrapped) {
         Ok(plain) => {
@@ -100,7 +112,13 @@ mod tests {
     #[test]
     fn remaining_wait_counts_elapsed_time() {
         let s = sec();
-        let rec = PinRecord { salt: vec![], wrapped: vec![], failures: 2, last_failure_ms: 1000, locked: false };
+        let rec = PinRecord {
+            salt: vec![],
+            wrapped: vec![],
+            failures: 2,
+            last_failure_ms: 1000,
+            locked: false,
+        };
         assert_eq!(remaining_wait(&rec, &s, 1050).as_millis(), 150);
         assert_eq!(remaining_wait(&rec, &s, 5000), Duration::ZERO);
     }

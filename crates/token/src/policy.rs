@@ -188,7 +188,9 @@ pub fn create(template: &[(AttrType, Vec<u8>)], actor: Actor) -> Result<Attribut
     }
     let class = ObjectClass(given.get_ulong(AttrType::CLASS).ok_or(Error::AttributeValueInvalid)?);
     let ct = match given.contains(AttrType::CERTIFICATE_TYPE) {
-        true => Some(given.get_ulong(AttrType::CERTIFICATE_TYPE).ok_or(Error::AttributeValueInvalid)?),
+        true => {
+            Some(given.get_ulong(AttrType::CERTIFICATE_TYPE).ok_or(Error::AttributeValueInvalid)?)
+        }
         false => None,
     };
     let policy = ClassPolicy { rows: rows_for(class, ct)? };
@@ -225,7 +227,11 @@ pub fn create(template: &[(AttrType, Vec<u8>)], actor: Actor) -> Result<Attribut
 }
 
 /// Apply a C_SetAttributeValue template to `current`, returning the new attributes.
-pub fn set(current: &Attributes, template: &[(AttrType, Vec<u8>)], actor: Actor) -> Result<Attributes> {
+pub fn set(
+    current: &Attributes,
+    template: &[(AttrType, Vec<u8>)],
+    actor: Actor,
+) -> Result<Attributes> {
     let policy = ClassPolicy::of(current)?;
     let given = fold(template)?;
     let mut out = current.clone();
@@ -240,7 +246,11 @@ pub fn set(current: &Attributes, template: &[(AttrType, Vec<u8>)], actor: Actor)
 }
 
 /// Apply a C_CopyObject template to the source's attributes.
-pub fn copy(source: &Attributes, template: &[(AttrType, Vec<u8>)], actor: Actor) -> Result<Attributes> {
+pub fn copy(
+    source: &Attributes,
+    template: &[(AttrType, Vec<u8>)],
+    actor: Actor,
+) -> Result<Attributes> {
     let policy = ClassPolicy::of(source)?;
     let given = fold(template)?;
     let mut out = source.clone();
@@ -319,7 +329,10 @@ mod tests {
         let a = create(&data_template(), USER).unwrap();
         let b = set(&a, &[(AttrType::LABEL, b"new".to_vec())], USER).unwrap();
         assert_eq!(b.get(AttrType::LABEL), Some(&b"new"[..]));
-        assert_eq!(set(&a, &[(AttrType::TOKEN, bool_bytes(true))], USER), Err(Error::AttributeReadOnly));
+        assert_eq!(
+            set(&a, &[(AttrType::TOKEN, bool_bytes(true))], USER),
+            Err(Error::AttributeReadOnly)
+        );
         let c = copy(&a, &[(AttrType::TOKEN, bool_bytes(true))], USER).unwrap();
         assert_eq!(c.get_bool(AttrType::TOKEN), Some(true));
         let locked = copy(&a, &[(AttrType::MODIFIABLE, bool_bytes(false))], USER).unwrap();

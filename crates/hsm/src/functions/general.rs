@@ -5,7 +5,7 @@ use pkcs11_sys::*;
 
 use crate::funclist::{FUNCTION_LIST_2_40, INTERFACES};
 use crate::ptr;
-use crate::state::{self, ck_fn};
+use crate::state::{self, guard};
 
 /// Validate C_Initialize's arguments. We always lock with the OS's primitives, which is
 /// correct whether the application passes CKF_OS_LOCKING_OK, its own mutex callbacks (its
@@ -44,27 +44,39 @@ fn build_module() -> craton_token::Result<Module> {
     })
 }
 
-ck_fn! {
-    /// Initialize the library.
-    fn C_Initialize(pInitArgs: CK_VOID_PTR) {
+/// Initialize the library.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Initialize(pInitArgs: CK_VOID_PTR) -> CK_RV {
+    guard("C_Initialize", || {
         check_init_args(pInitArgs)?;
         state::initialize(build_module)
-    }
+    })
 }
 
-ck_fn! {
-    /// Release everything.
-    fn C_Finalize(pReserved: CK_VOID_PTR) {
+/// Release everything.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Finalize(pReserved: CK_VOID_PTR) -> CK_RV {
+    guard("C_Finalize", || {
         if !pReserved.is_null() {
             return Err(Error::ArgumentsBad);
         }
         state::finalize()
-    }
+    })
 }
 
-ck_fn! {
-    /// Module information.
-    fn C_GetInfo(pInfo: CK_INFO_PTR) {
+/// Module information.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInfo(pInfo: CK_INFO_PTR) -> CK_RV {
+    guard("C_GetInfo", || {
         state::module()?;
         let info = CK_INFO {
             cryptokiVersion: CK_VERSION { major: 3, minor: 0 },
@@ -75,41 +87,57 @@ ck_fn! {
         };
         // SAFETY: pInfo is NULL or points to a CK_INFO the caller owns.
         unsafe { ptr::write(pInfo, info) }
-    }
+    })
 }
 
-ck_fn! {
-    /// The PKCS#11 2.40 function list (works before C_Initialize).
-    fn C_GetFunctionList(ppFunctionList: CK_FUNCTION_LIST_PTR_PTR) {
+/// The PKCS#11 2.40 function list (works before C_Initialize).
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetFunctionList(ppFunctionList: CK_FUNCTION_LIST_PTR_PTR) -> CK_RV {
+    guard("C_GetFunctionList", || {
         let list = &FUNCTION_LIST_2_40 as *const CK_FUNCTION_LIST_3_0 as CK_FUNCTION_LIST_PTR;
         // SAFETY: ppFunctionList is NULL or writable per the spec.
         unsafe { ptr::write(ppFunctionList, list) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Every interface the module offers: "PKCS 11" 3.0 and 2.40.
-    fn C_GetInterfaceList(pInterfacesList: CK_INTERFACE_PTR, pulCount: CK_ULONG_PTR) {
+/// Every interface the module offers: "PKCS 11" 3.0 and 2.40.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInterfaceList(
+    pInterfacesList: CK_INTERFACE_PTR,
+    pulCount: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_GetInterfaceList", || {
         let items: Vec<CK_INTERFACE> = INTERFACES.iter().map(|i| i.0).collect();
         // SAFETY: pulCount valid per the spec; pInterfacesList NULL or *pulCount entries long.
         unsafe { ptr::write_list(pInterfacesList, pulCount, &items) }
-    }
+    })
 }
 
-ck_fn! {
-    /// One interface by name, version and flags (NULL name or version: the newest).
-    fn C_GetInterface(
-        pInterfaceName: CK_UTF8CHAR_PTR,
-        pVersion: CK_VERSION_PTR,
-        ppInterface: CK_INTERFACE_PTR_PTR,
-        flags: CK_FLAGS,
-    ) {
+/// One interface by name, version and flags (NULL name or version: the newest).
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInterface(
+    pInterfaceName: CK_UTF8CHAR_PTR,
+    pVersion: CK_VERSION_PTR,
+    ppInterface: CK_INTERFACE_PTR_PTR,
+    flags: CK_FLAGS,
+) -> CK_RV {
+    guard("C_GetInterface", || {
         if ppInterface.is_null() {
             return Err(Error::ArgumentsBad);
         }
         if !pInterfaceName.is_null() {
             // SAFETY: a non-NULL name is a NUL-terminated string per the spec.
-            let name = unsafe { std::ffi::CStr::from_ptr(pInterfaceName as *const std::ffi::c_char) };
+            let name =
+                unsafe { std::ffi::CStr::from_ptr(pInterfaceName as *const std::ffi::c_char) };
             if name.to_bytes() != b"PKCS 11" {
                 return Err(Error::ArgumentsBad);
             }
@@ -122,11 +150,12 @@ ck_fn! {
         };
         let found = INTERFACES.iter().find(|i| {
             let v = crate::funclist::version_of(&i.0);
-            version.is_none_or(|w| w.major == v.major && w.minor == v.minor) && i.0.flags & flags == flags
+            version.is_none_or(|w| w.major == v.major && w.minor == v.minor)
+                && i.0.flags & flags == flags
         });
         let found = found.ok_or(Error::ArgumentsBad)?;
         let p = &found.0 as *const CK_INTERFACE as CK_INTERFACE_PTR;
         // SAFETY: ppInterface checked non-NULL; writable per the spec.
         unsafe { ptr::write(ppInterface, p) }
-    }
+    })
 }

@@ -6,16 +6,20 @@ use craton_token::types::AttrType;
 use pkcs11_sys::*;
 
 use crate::ptr;
-use crate::state::{self, ck_fn};
+use crate::state::{self, guard};
 
-ck_fn! {
-    /// Create an object from a template.
-    fn C_CreateObject(
-        hSession: CK_SESSION_HANDLE,
-        pTemplate: CK_ATTRIBUTE_PTR,
-        ulCount: CK_ULONG,
-        phObject: CK_OBJECT_HANDLE_PTR,
-    ) {
+/// Create an object from a template.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_CreateObject(
+    hSession: CK_SESSION_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+    phObject: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_CreateObject", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: pTemplate is NULL or ulCount attributes, each value covering its length.
@@ -26,18 +30,22 @@ ck_fn! {
         let h = m.create_object(hSession, &template)?;
         // SAFETY: phObject checked non-NULL; writable per the spec.
         unsafe { ptr::write(phObject, h as CK_OBJECT_HANDLE) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Copy an object, changing the attributes the template names.
-    fn C_CopyObject(
-        hSession: CK_SESSION_HANDLE,
-        hObject: CK_OBJECT_HANDLE,
-        pTemplate: CK_ATTRIBUTE_PTR,
-        ulCount: CK_ULONG,
-        phNewObject: CK_OBJECT_HANDLE_PTR,
-    ) {
+/// Copy an object, changing the attributes the template names.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_CopyObject(
+    hSession: CK_SESSION_HANDLE,
+    hObject: CK_OBJECT_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+    phNewObject: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_CopyObject", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: as for C_CreateObject.
@@ -48,19 +56,32 @@ ck_fn! {
         let h = m.copy_object(hSession, hObject, &template)?;
         // SAFETY: phNewObject checked non-NULL; writable per the spec.
         unsafe { ptr::write(phNewObject, h as CK_OBJECT_HANDLE) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Destroy an object.
-    fn C_DestroyObject(hSession: CK_SESSION_HANDLE, hObject: CK_OBJECT_HANDLE) {
-        state::module()?.destroy_object(hSession, hObject)
-    }
+/// Destroy an object.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DestroyObject(
+    hSession: CK_SESSION_HANDLE,
+    hObject: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_DestroyObject", || state::module()?.destroy_object(hSession, hObject))
 }
 
-ck_fn! {
-    /// The size of an object.
-    fn C_GetObjectSize(hSession: CK_SESSION_HANDLE, hObject: CK_OBJECT_HANDLE, pulSize: CK_ULONG_PTR) {
+/// The size of an object.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetObjectSize(
+    hSession: CK_SESSION_HANDLE,
+    hObject: CK_OBJECT_HANDLE,
+    pulSize: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_GetObjectSize", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         if pulSize.is_null() {
@@ -69,18 +90,22 @@ ck_fn! {
         let size = m.object_size(hSession, hObject)?;
         // SAFETY: pulSize checked non-NULL; writable per the spec.
         unsafe { ptr::write(pulSize, size as CK_ULONG) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Read attributes. Every entry is answered; the call reports the last problem met
-    /// (sensitive, invalid type, buffer too small) with that entry's length unavailable.
-    fn C_GetAttributeValue(
-        hSession: CK_SESSION_HANDLE,
-        hObject: CK_OBJECT_HANDLE,
-        pTemplate: CK_ATTRIBUTE_PTR,
-        ulCount: CK_ULONG,
-    ) {
+/// Read attributes. Every entry is answered; the call reports the last problem met
+/// (sensitive, invalid type, buffer too small) with that entry's length unavailable.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetAttributeValue(
+    hSession: CK_SESSION_HANDLE,
+    hObject: CK_OBJECT_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+) -> CK_RV {
+    guard("C_GetAttributeValue", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: pTemplate is NULL or ulCount writable attributes per the spec.
@@ -112,44 +137,60 @@ ck_fn! {
             }
         }
         result
-    }
+    })
 }
 
-ck_fn! {
-    /// Change attributes.
-    fn C_SetAttributeValue(
-        hSession: CK_SESSION_HANDLE,
-        hObject: CK_OBJECT_HANDLE,
-        pTemplate: CK_ATTRIBUTE_PTR,
-        ulCount: CK_ULONG,
-    ) {
+/// Change attributes.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SetAttributeValue(
+    hSession: CK_SESSION_HANDLE,
+    hObject: CK_OBJECT_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+) -> CK_RV {
+    guard("C_SetAttributeValue", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: as for C_CreateObject.
         let template = unsafe { ptr::read_template(pTemplate, ulCount) }?;
         m.set_attributes(hSession, hObject, &template)
-    }
+    })
 }
 
-ck_fn! {
-    /// Start a search.
-    fn C_FindObjectsInit(hSession: CK_SESSION_HANDLE, pTemplate: CK_ATTRIBUTE_PTR, ulCount: CK_ULONG) {
+/// Start a search.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_FindObjectsInit(
+    hSession: CK_SESSION_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+) -> CK_RV {
+    guard("C_FindObjectsInit", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: as for C_CreateObject.
         let template = unsafe { ptr::read_template(pTemplate, ulCount) }?;
         m.find_init(hSession, &template)
-    }
+    })
 }
 
-ck_fn! {
-    /// Continue a search.
-    fn C_FindObjects(
-        hSession: CK_SESSION_HANDLE,
-        phObject: CK_OBJECT_HANDLE_PTR,
-        ulMaxObjectCount: CK_ULONG,
-        pulObjectCount: CK_ULONG_PTR,
-    ) {
+/// Continue a search.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_FindObjects(
+    hSession: CK_SESSION_HANDLE,
+    phObject: CK_OBJECT_HANDLE_PTR,
+    ulMaxObjectCount: CK_ULONG,
+    pulObjectCount: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_FindObjects", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         if pulObjectCount.is_null() || (phObject.is_null() && ulMaxObjectCount > 0) {
@@ -165,12 +206,14 @@ ck_fn! {
         }
         // SAFETY: pulObjectCount checked non-NULL.
         unsafe { ptr::write(pulObjectCount, found.len() as CK_ULONG) }
-    }
+    })
 }
 
-ck_fn! {
-    /// End a search.
-    fn C_FindObjectsFinal(hSession: CK_SESSION_HANDLE) {
-        state::module()?.find_final(hSession)
-    }
+/// End a search.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_FindObjectsFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
+    guard("C_FindObjectsFinal", || state::module()?.find_final(hSession))
 }

@@ -8,383 +8,772 @@
 
 use pkcs11_sys::*;
 
-use crate::state::ck_fn;
 use crate::functions::common::{no_mechanism, no_operation};
+use crate::state::guard;
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_EncryptInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EncryptInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_EncryptInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_Encrypt(hSession: CK_SESSION_HANDLE, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pEncryptedData: CK_BYTE_PTR, pulEncryptedDataLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Encrypt(
+    hSession: CK_SESSION_HANDLE,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pEncryptedData: CK_BYTE_PTR,
+    pulEncryptedDataLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_Encrypt", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_EncryptUpdate(hSession: CK_SESSION_HANDLE, pPart: CK_BYTE_PTR, ulPartLen: CK_ULONG, pEncryptedPart: CK_BYTE_PTR, pulEncryptedPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EncryptUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pPart: CK_BYTE_PTR,
+    ulPartLen: CK_ULONG,
+    pEncryptedPart: CK_BYTE_PTR,
+    pulEncryptedPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_EncryptUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_EncryptFinal(hSession: CK_SESSION_HANDLE, pLastEncryptedPart: CK_BYTE_PTR, pulLastEncryptedPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EncryptFinal(
+    hSession: CK_SESSION_HANDLE,
+    pLastEncryptedPart: CK_BYTE_PTR,
+    pulLastEncryptedPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_EncryptFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_DecryptInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_DecryptInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_Decrypt(hSession: CK_SESSION_HANDLE, pEncryptedData: CK_BYTE_PTR, ulEncryptedDataLen: CK_ULONG, pData: CK_BYTE_PTR, pulDataLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Decrypt(
+    hSession: CK_SESSION_HANDLE,
+    pEncryptedData: CK_BYTE_PTR,
+    ulEncryptedDataLen: CK_ULONG,
+    pData: CK_BYTE_PTR,
+    pulDataLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_Decrypt", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptUpdate(hSession: CK_SESSION_HANDLE, pEncryptedPart: CK_BYTE_PTR, ulEncryptedPartLen: CK_ULONG, pPart: CK_BYTE_PTR, pulPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pEncryptedPart: CK_BYTE_PTR,
+    ulEncryptedPartLen: CK_ULONG,
+    pPart: CK_BYTE_PTR,
+    pulPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DecryptUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptFinal(hSession: CK_SESSION_HANDLE, pLastPart: CK_BYTE_PTR, pulLastPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptFinal(
+    hSession: CK_SESSION_HANDLE,
+    pLastPart: CK_BYTE_PTR,
+    pulLastPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DecryptFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_DigestInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DigestInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+) -> CK_RV {
+    guard("C_DigestInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_Digest(hSession: CK_SESSION_HANDLE, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pDigest: CK_BYTE_PTR, pulDigestLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Digest(
+    hSession: CK_SESSION_HANDLE,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pDigest: CK_BYTE_PTR,
+    pulDigestLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_Digest", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DigestUpdate(hSession: CK_SESSION_HANDLE, pPart: CK_BYTE_PTR, ulPartLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DigestUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pPart: CK_BYTE_PTR,
+    ulPartLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_DigestUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DigestKey(hSession: CK_SESSION_HANDLE, hKey: CK_OBJECT_HANDLE) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DigestKey(hSession: CK_SESSION_HANDLE, hKey: CK_OBJECT_HANDLE) -> CK_RV {
+    guard("C_DigestKey", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DigestFinal(hSession: CK_SESSION_HANDLE, pDigest: CK_BYTE_PTR, pulDigestLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DigestFinal(
+    hSession: CK_SESSION_HANDLE,
+    pDigest: CK_BYTE_PTR,
+    pulDigestLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DigestFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_SignInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_SignInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_Sign(hSession: CK_SESSION_HANDLE, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, pulSignatureLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Sign(
+    hSession: CK_SESSION_HANDLE,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    pulSignatureLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_Sign", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignUpdate(hSession: CK_SESSION_HANDLE, pPart: CK_BYTE_PTR, ulPartLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pPart: CK_BYTE_PTR,
+    ulPartLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_SignUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignFinal(hSession: CK_SESSION_HANDLE, pSignature: CK_BYTE_PTR, pulSignatureLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignFinal(
+    hSession: CK_SESSION_HANDLE,
+    pSignature: CK_BYTE_PTR,
+    pulSignatureLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_SignFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_SignRecoverInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignRecoverInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_SignRecoverInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignRecover(hSession: CK_SESSION_HANDLE, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, pulSignatureLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignRecover(
+    hSession: CK_SESSION_HANDLE,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    pulSignatureLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_SignRecover", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_VerifyInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_VerifyInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_Verify(hSession: CK_SESSION_HANDLE, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, ulSignatureLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_Verify(
+    hSession: CK_SESSION_HANDLE,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    ulSignatureLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_Verify", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_VerifyUpdate(hSession: CK_SESSION_HANDLE, pPart: CK_BYTE_PTR, ulPartLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pPart: CK_BYTE_PTR,
+    ulPartLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_VerifyUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_VerifyFinal(hSession: CK_SESSION_HANDLE, pSignature: CK_BYTE_PTR, ulSignatureLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyFinal(
+    hSession: CK_SESSION_HANDLE,
+    pSignature: CK_BYTE_PTR,
+    ulSignatureLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_VerifyFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_VerifyRecoverInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyRecoverInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_VerifyRecoverInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_VerifyRecover(hSession: CK_SESSION_HANDLE, pSignature: CK_BYTE_PTR, ulSignatureLen: CK_ULONG, pData: CK_BYTE_PTR, pulDataLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyRecover(
+    hSession: CK_SESSION_HANDLE,
+    pSignature: CK_BYTE_PTR,
+    ulSignatureLen: CK_ULONG,
+    pData: CK_BYTE_PTR,
+    pulDataLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_VerifyRecover", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DigestEncryptUpdate(hSession: CK_SESSION_HANDLE, pPart: CK_BYTE_PTR, ulPartLen: CK_ULONG, pEncryptedPart: CK_BYTE_PTR, pulEncryptedPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DigestEncryptUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pPart: CK_BYTE_PTR,
+    ulPartLen: CK_ULONG,
+    pEncryptedPart: CK_BYTE_PTR,
+    pulEncryptedPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DigestEncryptUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptDigestUpdate(hSession: CK_SESSION_HANDLE, pEncryptedPart: CK_BYTE_PTR, ulEncryptedPartLen: CK_ULONG, pPart: CK_BYTE_PTR, pulPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptDigestUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pEncryptedPart: CK_BYTE_PTR,
+    ulEncryptedPartLen: CK_ULONG,
+    pPart: CK_BYTE_PTR,
+    pulPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DecryptDigestUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignEncryptUpdate(hSession: CK_SESSION_HANDLE, pPart: CK_BYTE_PTR, ulPartLen: CK_ULONG, pEncryptedPart: CK_BYTE_PTR, pulEncryptedPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignEncryptUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pPart: CK_BYTE_PTR,
+    ulPartLen: CK_ULONG,
+    pEncryptedPart: CK_BYTE_PTR,
+    pulEncryptedPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_SignEncryptUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptVerifyUpdate(hSession: CK_SESSION_HANDLE, pEncryptedPart: CK_BYTE_PTR, ulEncryptedPartLen: CK_ULONG, pPart: CK_BYTE_PTR, pulPartLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptVerifyUpdate(
+    hSession: CK_SESSION_HANDLE,
+    pEncryptedPart: CK_BYTE_PTR,
+    ulEncryptedPartLen: CK_ULONG,
+    pPart: CK_BYTE_PTR,
+    pulPartLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DecryptVerifyUpdate", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_GenerateKey(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, pTemplate: CK_ATTRIBUTE_PTR, ulCount: CK_ULONG, phKey: CK_OBJECT_HANDLE_PTR) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GenerateKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+    phKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_GenerateKey", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_GenerateKeyPair(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, pPublicKeyTemplate: CK_ATTRIBUTE_PTR, ulPublicKeyAttributeCount: CK_ULONG, pPrivateKeyTemplate: CK_ATTRIBUTE_PTR, ulPrivateKeyAttributeCount: CK_ULONG, phPublicKey: CK_OBJECT_HANDLE_PTR, phPrivateKey: CK_OBJECT_HANDLE_PTR) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GenerateKeyPair(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    pPublicKeyTemplate: CK_ATTRIBUTE_PTR,
+    ulPublicKeyAttributeCount: CK_ULONG,
+    pPrivateKeyTemplate: CK_ATTRIBUTE_PTR,
+    ulPrivateKeyAttributeCount: CK_ULONG,
+    phPublicKey: CK_OBJECT_HANDLE_PTR,
+    phPrivateKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_GenerateKeyPair", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_WrapKey(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hWrappingKey: CK_OBJECT_HANDLE, hKey: CK_OBJECT_HANDLE, pWrappedKey: CK_BYTE_PTR, pulWrappedKeyLen: CK_ULONG_PTR) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_WrapKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hWrappingKey: CK_OBJECT_HANDLE,
+    hKey: CK_OBJECT_HANDLE,
+    pWrappedKey: CK_BYTE_PTR,
+    pulWrappedKeyLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_WrapKey", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_UnwrapKey(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hUnwrappingKey: CK_OBJECT_HANDLE, pWrappedKey: CK_BYTE_PTR, ulWrappedKeyLen: CK_ULONG, pTemplate: CK_ATTRIBUTE_PTR, ulAttributeCount: CK_ULONG, phKey: CK_OBJECT_HANDLE_PTR) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_UnwrapKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hUnwrappingKey: CK_OBJECT_HANDLE,
+    pWrappedKey: CK_BYTE_PTR,
+    ulWrappedKeyLen: CK_ULONG,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulAttributeCount: CK_ULONG,
+    phKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_UnwrapKey", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_DeriveKey(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hBaseKey: CK_OBJECT_HANDLE, pTemplate: CK_ATTRIBUTE_PTR, ulAttributeCount: CK_ULONG, phKey: CK_OBJECT_HANDLE_PTR) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DeriveKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hBaseKey: CK_OBJECT_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulAttributeCount: CK_ULONG,
+    phKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_DeriveKey", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_MessageEncryptInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageEncryptInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_MessageEncryptInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_EncryptMessage(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pAssociatedData: CK_BYTE_PTR, ulAssociatedDataLen: CK_ULONG, pPlaintext: CK_BYTE_PTR, ulPlaintextLen: CK_ULONG, pCiphertext: CK_BYTE_PTR, pulCiphertextLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EncryptMessage(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pAssociatedData: CK_BYTE_PTR,
+    ulAssociatedDataLen: CK_ULONG,
+    pPlaintext: CK_BYTE_PTR,
+    ulPlaintextLen: CK_ULONG,
+    pCiphertext: CK_BYTE_PTR,
+    pulCiphertextLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_EncryptMessage", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_EncryptMessageBegin(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pAssociatedData: CK_BYTE_PTR, ulAssociatedDataLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EncryptMessageBegin(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pAssociatedData: CK_BYTE_PTR,
+    ulAssociatedDataLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_EncryptMessageBegin", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_EncryptMessageNext(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pPlaintextPart: CK_BYTE_PTR, ulPlaintextPartLen: CK_ULONG, pCiphertextPart: CK_BYTE_PTR, pulCiphertextPartLen: CK_ULONG_PTR, flags: CK_FLAGS) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EncryptMessageNext(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pPlaintextPart: CK_BYTE_PTR,
+    ulPlaintextPartLen: CK_ULONG,
+    pCiphertextPart: CK_BYTE_PTR,
+    pulCiphertextPartLen: CK_ULONG_PTR,
+    flags: CK_FLAGS,
+) -> CK_RV {
+    guard("C_EncryptMessageNext", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_MessageEncryptFinal(hSession: CK_SESSION_HANDLE) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageEncryptFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
+    guard("C_MessageEncryptFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_MessageDecryptInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageDecryptInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_MessageDecryptInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptMessage(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pAssociatedData: CK_BYTE_PTR, ulAssociatedDataLen: CK_ULONG, pCiphertext: CK_BYTE_PTR, ulCiphertextLen: CK_ULONG, pPlaintext: CK_BYTE_PTR, pulPlaintextLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptMessage(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pAssociatedData: CK_BYTE_PTR,
+    ulAssociatedDataLen: CK_ULONG,
+    pCiphertext: CK_BYTE_PTR,
+    ulCiphertextLen: CK_ULONG,
+    pPlaintext: CK_BYTE_PTR,
+    pulPlaintextLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_DecryptMessage", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptMessageBegin(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pAssociatedData: CK_BYTE_PTR, ulAssociatedDataLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptMessageBegin(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pAssociatedData: CK_BYTE_PTR,
+    ulAssociatedDataLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_DecryptMessageBegin", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_DecryptMessageNext(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pCiphertextPart: CK_BYTE_PTR, ulCiphertextPartLen: CK_ULONG, pPlaintextPart: CK_BYTE_PTR, pulPlaintextPartLen: CK_ULONG_PTR, flags: CK_FLAGS) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DecryptMessageNext(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pCiphertextPart: CK_BYTE_PTR,
+    ulCiphertextPartLen: CK_ULONG,
+    pPlaintextPart: CK_BYTE_PTR,
+    pulPlaintextPartLen: CK_ULONG_PTR,
+    flags: CK_FLAGS,
+) -> CK_RV {
+    guard("C_DecryptMessageNext", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_MessageDecryptFinal(hSession: CK_SESSION_HANDLE) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageDecryptFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
+    guard("C_MessageDecryptFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_MessageSignInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageSignInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_MessageSignInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignMessage(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, pulSignatureLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignMessage(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    pulSignatureLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_SignMessage", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignMessageBegin(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignMessageBegin(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_SignMessageBegin", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_SignMessageNext(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, pulSignatureLen: CK_ULONG_PTR) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SignMessageNext(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    pulSignatureLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_SignMessageNext", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_MessageSignFinal(hSession: CK_SESSION_HANDLE) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageSignFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
+    guard("C_MessageSignFinal", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// Not offered yet: no mechanism is available.
-    fn C_MessageVerifyInit(hSession: CK_SESSION_HANDLE, pMechanism: CK_MECHANISM_PTR, hKey: CK_OBJECT_HANDLE) {
-        no_mechanism(hSession, pMechanism)
-    }
+/// Not offered yet: no mechanism is available.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageVerifyInit(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hKey: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard("C_MessageVerifyInit", || no_mechanism(hSession, pMechanism))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_VerifyMessage(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, ulSignatureLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyMessage(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    ulSignatureLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_VerifyMessage", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_VerifyMessageBegin(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyMessageBegin(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_VerifyMessageBegin", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_VerifyMessageNext(hSession: CK_SESSION_HANDLE, pParameter: CK_VOID_PTR, ulParameterLen: CK_ULONG, pData: CK_BYTE_PTR, ulDataLen: CK_ULONG, pSignature: CK_BYTE_PTR, ulSignatureLen: CK_ULONG) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_VerifyMessageNext(
+    hSession: CK_SESSION_HANDLE,
+    pParameter: CK_VOID_PTR,
+    ulParameterLen: CK_ULONG,
+    pData: CK_BYTE_PTR,
+    ulDataLen: CK_ULONG,
+    pSignature: CK_BYTE_PTR,
+    ulSignatureLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_VerifyMessageNext", || no_operation(hSession))
 }
 
-ck_fn! {
-    /// No operation of this kind can be active yet.
-    fn C_MessageVerifyFinal(hSession: CK_SESSION_HANDLE) {
-        no_operation(hSession)
-    }
+/// No operation of this kind can be active yet.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_MessageVerifyFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
+    guard("C_MessageVerifyFinal", || no_operation(hSession))
 }

@@ -3,15 +3,23 @@
 use craton_token::Error;
 use pkcs11_sys::*;
 
-use crate::state::{self, ck_fn};
+use crate::state::{self, guard};
 
 /// Largest single request served (a larger one is CKR_ARGUMENTS_BAD rather than a huge
 /// allocation in the host process).
 const MAX_RANDOM: usize = 1 << 30;
 
-ck_fn! {
-    /// Random bytes from the module's random source.
-    fn C_GenerateRandom(hSession: CK_SESSION_HANDLE, RandomData: CK_BYTE_PTR, ulRandomLen: CK_ULONG) {
+/// Random bytes from the module's random source.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GenerateRandom(
+    hSession: CK_SESSION_HANDLE,
+    RandomData: CK_BYTE_PTR,
+    ulRandomLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_GenerateRandom", || {
         let m = state::module()?;
         let len = usize::try_from(ulRandomLen).map_err(|_| Error::ArgumentsBad)?;
         if len > MAX_RANDOM || (RandomData.is_null() && len > 0) {
@@ -25,17 +33,25 @@ ck_fn! {
             unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), RandomData, len) };
         }
         Ok(())
-    }
+    })
 }
 
-ck_fn! {
-    /// Mixing caller seed material in arrives with the module's own DRBG; the operating
-    /// system source used now cannot take it.
-    fn C_SeedRandom(hSession: CK_SESSION_HANDLE, pSeed: CK_BYTE_PTR, ulSeedLen: CK_ULONG) {
+/// Mixing caller seed material in arrives with the module's own DRBG; the operating
+/// system source used now cannot take it.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SeedRandom(
+    hSession: CK_SESSION_HANDLE,
+    pSeed: CK_BYTE_PTR,
+    ulSeedLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_SeedRandom", || {
         state::module()?.check_session(hSession)?;
         if pSeed.is_null() && ulSeedLen > 0 {
             return Err(Error::ArgumentsBad);
         }
         Err(Error::RandomSeedNotSupported)
-    }
+    })
 }

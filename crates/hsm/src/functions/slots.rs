@@ -4,7 +4,7 @@ use craton_token::Error;
 use pkcs11_sys::*;
 
 use crate::ptr;
-use crate::state::{self, ck_fn};
+use crate::state::{self, guard};
 
 /// `YYYYMMDDhhmmss00` in UTC, as CK_TOKEN_INFO.utcTime wants it.
 pub fn utc_time() -> [u8; 16] {
@@ -23,23 +23,41 @@ pub fn utc_time() -> [u8; 16] {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let s = format!("{year:04}{month:02}{day:02}{:02}{:02}{:02}00", rem / 3600, rem / 60 % 60, rem % 60);
+    let s = format!(
+        "{year:04}{month:02}{day:02}{:02}{:02}{:02}00",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
     ptr::pad(s.as_bytes())
 }
 
-ck_fn! {
-    /// The slot list (every slot always has its token present).
-    fn C_GetSlotList(tokenPresent: CK_BBOOL, pSlotList: CK_SLOT_ID_PTR, pulCount: CK_ULONG_PTR) {
+/// The slot list (every slot always has its token present).
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetSlotList(
+    tokenPresent: CK_BBOOL,
+    pSlotList: CK_SLOT_ID_PTR,
+    pulCount: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_GetSlotList", || {
         let _ = tokenPresent;
-        let slots: Vec<CK_SLOT_ID> = state::module()?.slot_list()?.into_iter().map(|s| s as CK_SLOT_ID).collect();
+        let slots: Vec<CK_SLOT_ID> =
+            state::module()?.slot_list()?.into_iter().map(|s| s as CK_SLOT_ID).collect();
         // SAFETY: pulCount valid per the spec; pSlotList NULL or *pulCount entries long.
         unsafe { ptr::write_list(pSlotList, pulCount, &slots) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Slot information.
-    fn C_GetSlotInfo(slotID: CK_SLOT_ID, pInfo: CK_SLOT_INFO_PTR) {
+/// Slot information.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetSlotInfo(slotID: CK_SLOT_ID, pInfo: CK_SLOT_INFO_PTR) -> CK_RV {
+    guard("C_GetSlotInfo", || {
         state::module()?.check_slot(slotID as u64)?;
         let info = CK_SLOT_INFO {
             slotDescription: ptr::pad(format!("Craton HSM slot {slotID}").as_bytes()),
@@ -50,12 +68,16 @@ ck_fn! {
         };
         // SAFETY: pInfo NULL or writable per the spec.
         unsafe { ptr::write(pInfo, info) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Token information.
-    fn C_GetTokenInfo(slotID: CK_SLOT_ID, pInfo: CK_TOKEN_INFO_PTR) {
+/// Token information.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetTokenInfo(slotID: CK_SLOT_ID, pInfo: CK_TOKEN_INFO_PTR) -> CK_RV {
+    guard("C_GetTokenInfo", || {
         let t = state::module()?.token_info(slotID as u64)?;
         let info = CK_TOKEN_INFO {
             label: t.label,
@@ -79,74 +101,122 @@ ck_fn! {
         };
         // SAFETY: pInfo NULL or writable per the spec.
         unsafe { ptr::write(pInfo, info) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Slot events are not reported: slots only change through this library's own calls.
-    fn C_WaitForSlotEvent(flags: CK_FLAGS, pSlot: CK_SLOT_ID_PTR, pRserved: CK_VOID_PTR) {
+/// Slot events are not reported: slots only change through this library's own calls.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_WaitForSlotEvent(
+    flags: CK_FLAGS,
+    pSlot: CK_SLOT_ID_PTR,
+    pRserved: CK_VOID_PTR,
+) -> CK_RV {
+    guard("C_WaitForSlotEvent", || {
         let _ = (flags, pSlot, pRserved);
         state::module()?;
         Err(Error::FunctionNotSupported)
-    }
+    })
 }
 
-ck_fn! {
-    /// The mechanisms of a slot's token (none are offered yet).
-    fn C_GetMechanismList(slotID: CK_SLOT_ID, pMechanismList: CK_MECHANISM_TYPE_PTR, pulCount: CK_ULONG_PTR) {
+/// The mechanisms of a slot's token (none are offered yet).
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetMechanismList(
+    slotID: CK_SLOT_ID,
+    pMechanismList: CK_MECHANISM_TYPE_PTR,
+    pulCount: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_GetMechanismList", || {
         state::module()?.check_slot(slotID as u64)?;
         let none: [CK_MECHANISM_TYPE; 0] = [];
         // SAFETY: pulCount valid per the spec; the list pointer NULL or *pulCount long.
         unsafe { ptr::write_list(pMechanismList, pulCount, &none) }
-    }
+    })
 }
 
-ck_fn! {
-    /// Details of one mechanism (none are offered yet).
-    fn C_GetMechanismInfo(slotID: CK_SLOT_ID, type_: CK_MECHANISM_TYPE, pInfo: CK_MECHANISM_INFO_PTR) {
+/// Details of one mechanism (none are offered yet).
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetMechanismInfo(
+    slotID: CK_SLOT_ID,
+    type_: CK_MECHANISM_TYPE,
+    pInfo: CK_MECHANISM_INFO_PTR,
+) -> CK_RV {
+    guard("C_GetMechanismInfo", || {
         let _ = (type_, pInfo);
         state::module()?.check_slot(slotID as u64)?;
         Err(Error::MechanismInvalid)
-    }
+    })
 }
 
-ck_fn! {
-    /// Initialize or re-initialize a token.
-    fn C_InitToken(slotID: CK_SLOT_ID, pPin: CK_UTF8CHAR_PTR, ulPinLen: CK_ULONG, pLabel: CK_UTF8CHAR_PTR) {
+/// Initialize or re-initialize a token.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_InitToken(
+    slotID: CK_SLOT_ID,
+    pPin: CK_UTF8CHAR_PTR,
+    ulPinLen: CK_ULONG,
+    pLabel: CK_UTF8CHAR_PTR,
+) -> CK_RV {
+    guard("C_InitToken", || {
         let m = state::module()?;
         // SAFETY: pPin covers ulPinLen bytes when non-NULL; pLabel is 32 bytes per the spec.
-        let (pin, label) = unsafe { (ptr::required_slice(pPin, ulPinLen)?, ptr::required_slice(pLabel, 32)?) };
+        let (pin, label) =
+            unsafe { (ptr::required_slice(pPin, ulPinLen)?, ptr::required_slice(pLabel, 32)?) };
         let label: [u8; 32] = label.try_into().map_err(|_| Error::ArgumentsBad)?;
         m.init_token(slotID as u64, pin, &label)
-    }
+    })
 }
 
-ck_fn! {
-    /// The SO sets the user PIN.
-    fn C_InitPIN(hSession: CK_SESSION_HANDLE, pPin: CK_UTF8CHAR_PTR, ulPinLen: CK_ULONG) {
+/// The SO sets the user PIN.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_InitPIN(
+    hSession: CK_SESSION_HANDLE,
+    pPin: CK_UTF8CHAR_PTR,
+    ulPinLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_InitPIN", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: pPin covers ulPinLen bytes when non-NULL.
         let pin = unsafe { ptr::required_slice(pPin, ulPinLen) }?;
         m.init_pin(hSession, pin)
-    }
+    })
 }
 
-ck_fn! {
-    /// Change the current PIN.
-    fn C_SetPIN(
-        hSession: CK_SESSION_HANDLE,
-        pOldPin: CK_UTF8CHAR_PTR,
-        ulOldLen: CK_ULONG,
-        pNewPin: CK_UTF8CHAR_PTR,
-        ulNewLen: CK_ULONG,
-    ) {
+/// Change the current PIN.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_SetPIN(
+    hSession: CK_SESSION_HANDLE,
+    pOldPin: CK_UTF8CHAR_PTR,
+    ulOldLen: CK_ULONG,
+    pNewPin: CK_UTF8CHAR_PTR,
+    ulNewLen: CK_ULONG,
+) -> CK_RV {
+    guard("C_SetPIN", || {
         let m = state::module()?;
         m.check_session(hSession)?;
         // SAFETY: each PIN pointer covers its length when non-NULL.
-        let (old, new) = unsafe { (ptr::required_slice(pOldPin, ulOldLen)?, ptr::required_slice(pNewPin, ulNewLen)?) };
+        let (old, new) = unsafe {
+            (ptr::required_slice(pOldPin, ulOldLen)?, ptr::required_slice(pNewPin, ulNewLen)?)
+        };
         m.set_pin(hSession, old, new)
-    }
+    })
 }
 
 #[cfg(test)]

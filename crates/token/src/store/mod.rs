@@ -132,8 +132,8 @@ impl Store {
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(format!("{} is a symbolic link; refusing", path.display()));
         }
-        let mut conn = Connection::open(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let mut conn =
+            Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -259,7 +259,14 @@ impl Store {
 
     /// Store a new wrapped master key for `role` and clear its failures and lock. `uid` must
     /// still be the token's identity (a concurrent re-initialization wins otherwise).
-    pub fn set_pin(&self, slot: SlotId, uid: &[u8], role: Role, salt: &[u8], wrapped: &[u8]) -> Result<bool> {
+    pub fn set_pin(
+        &self,
+        slot: SlotId,
+        uid: &[u8],
+        role: Role,
+        salt: &[u8],
+        wrapped: &[u8],
+    ) -> Result<bool> {
         let p = role.prefix();
         let sql = format!(
             "UPDATE tokens SET {p}_salt = ?3, {p}_wrapped = ?4, {p}_failures = 0,
@@ -281,9 +288,8 @@ impl Store {
         );
         let mut conn = self.conn.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = tx.query_row(&sql, params![slot as i64, now_ms(), max], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        let out = tx
+            .query_row(&sql, params![slot as i64, now_ms(), max], |r| Ok((r.get(0)?, r.get(1)?)))?;
         tx.commit()?;
         Ok(out)
     }
@@ -357,7 +363,10 @@ impl Store {
     pub fn delete_object(&self, slot: SlotId, id: i64) -> Result<bool> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute("DELETE FROM objects WHERE id = ?1 AND slot_id = ?2", params![id, slot as i64])?;
+        let n = tx.execute(
+            "DELETE FROM objects WHERE id = ?1 AND slot_id = ?2",
+            params![id, slot as i64],
+        )?;
         if n == 1 {
             let seq = next_seq(&tx)?;
             tx.execute(
@@ -425,7 +434,8 @@ mod tests {
 
     fn init(s: &Store, slot: SlotId) {
         let kdf = PinKdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };
-        s.init_token(slot, b"uid", "0123456789abcdef", &[b' '; 32], kdf, b"salt", b"wrapped").unwrap();
+        s.init_token(slot, b"uid", "0123456789abcdef", &[b' '; 32], kdf, b"salt", b"wrapped")
+            .unwrap();
     }
 
     #[test]
@@ -452,7 +462,9 @@ mod tests {
         let (_t, s) = store();
         init(&s, 0);
         let a = s.insert_object(0, false, b"pub", |_, _| Ok(None)).unwrap();
-        let b = s.insert_object(0, true, b"", |id, v| Ok(Some(format!("{id}/{v}").into_bytes()))).unwrap();
+        let b = s
+            .insert_object(0, true, b"", |id, v| Ok(Some(format!("{id}/{v}").into_bytes())))
+            .unwrap();
         assert_eq!(b.sealed.as_deref(), Some(format!("{}/1", b.id).as_bytes()));
         let c = s.changes_since(0, 0).unwrap();
         assert_eq!(c.upserts.len(), 2);

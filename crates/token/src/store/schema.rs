@@ -51,7 +51,9 @@ pub const CURRENT: i64 = MIGRATIONS.len() as i64;
 
 fn version(conn: &Connection) -> rusqlite::Result<i64> {
     let has_meta: bool = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'", [], |_| Ok(true))
+        .query_row("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'", [], |_| {
+            Ok(true)
+        })
         .optional()?
         .unwrap_or(false);
     if !has_meta {
