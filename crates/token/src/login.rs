@@ -81,10 +81,35 @@ impl Module {
         if self.session_counts(slot).0 > 0 {
             return Err(Error::SessionExists);
         }
+        self.init_token_inner(slot, so_pin, label, true)
+    }
+
+    /// Operator recovery (the admin CLI, with access to the store): re-initialize without the
+    /// current SO PIN — the way out of a locked SO PIN. Every object of the token is destroyed.
+    pub fn force_init_token(&self, slot: SlotId, so_pin: &[u8], label: &[u8; 32]) -> Result<()> {
+        self.check_slot(slot)?;
+        if self.session_counts(slot).0 > 0 {
+            return Err(Error::SessionExists);
+        }
+        log::warn!("slot {slot}: token re-initialized by the operator without the SO PIN");
+        self.init_token_inner(slot, so_pin, label, false)
+    }
+
+    fn init_token_inner(
+        &self,
+        slot: SlotId,
+        so_pin: &[u8],
+        label: &[u8; 32],
+        verify: bool,
+    ) -> Result<()> {
         let existing = self.store.token(slot)?;
         let serial = match &existing {
             Some(rec) => {
-                self.verify_pin(slot, Role::So, so_pin)?;
+                if verify {
+                    self.verify_pin(slot, Role::So, so_pin)?;
+                } else {
+                    pin::check_length(so_pin, &self.config.security)?;
+                }
                 rec.serial.clone()
             }
             None => {

@@ -323,6 +323,24 @@ impl Module {
         Ok(())
     }
 
+    /// (public, private) token objects stored in `slot` (store-level, no login needed).
+    pub fn object_counts(&self, slot: SlotId) -> Result<(u64, u64)> {
+        self.store.object_counts(slot)
+    }
+
+    /// The store directory.
+    pub fn store_dir(&self) -> &std::path::Path {
+        self.store.dir()
+    }
+
+    /// Failure count and lock state of (SO, user) PINs, for operators.
+    pub fn pin_states(&self, slot: SlotId) -> Result<Option<((u32, bool), Option<(u32, bool)>)>> {
+        Ok(self
+            .store
+            .token(slot)?
+            .map(|t| ((t.so.failures, t.so.locked), t.user.map(|u| (u.failures, u.locked)))))
+    }
+
     /// Checkpoint the store so nothing lingers in the WAL (C_Finalize).
     pub fn shutdown(&self) {
         self.sessions.write().clear();

@@ -415,6 +415,17 @@ impl Store {
         Ok(out)
     }
 
+    /// (public, private) object counts of `slot`.
+    pub fn object_counts(&self, slot: SlotId) -> Result<(u64, u64)> {
+        let conn = self.conn.lock();
+        Ok(conn.query_row(
+            "SELECT COALESCE(SUM(private = 0), 0), COALESCE(SUM(private != 0), 0) FROM objects
+             WHERE slot_id = ?1",
+            [slot as i64],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
     /// Checkpoint the WAL into the database and truncate it (no stale pages left behind).
     pub fn checkpoint(&self) -> Result<()> {
         self.conn.lock().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
