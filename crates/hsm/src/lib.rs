@@ -14,5 +14,11 @@ mod state;
 
 pub use functions::*;
 
+/// Major version of the library (CK_INFO.libraryVersion.major).
+pub const CRATON_HSM_VERSION_MAJOR: u8 = 0;
+/// Minor version of the library (CK_INFO.libraryVersion.minor).
+pub const CRATON_HSM_VERSION_MINOR: u8 = 1;
+
 /// The library's version as PKCS#11 reports it.
-pub const LIBRARY_VERSION: pkcs11_sys::CK_VERSION = pkcs11_sys::CK_VERSION { major: 0, minor: 1 };
+pub(crate) const LIBRARY_VERSION: pkcs11_sys::CK_VERSION =
+    pkcs11_sys::CK_VERSION { major: CRATON_HSM_VERSION_MAJOR, minor: CRATON_HSM_VERSION_MINOR };
