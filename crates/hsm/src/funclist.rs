@@ -139,3 +139,48 @@ pub fn version_of(i: &CK_INTERFACE) -> CK_VERSION {
     // SAFETY: every interface we hand out points to one of the static lists above.
     unsafe { (*(i.pFunctionList as *const CK_FUNCTION_LIST_3_0)).version }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};
+
+    #[test]
+    fn function_list_says_2_40() {
+        let mut p: CK_FUNCTION_LIST_PTR = std::ptr::null_mut();
+        // SAFETY: a valid out-pointer; the result points to a static list.
+        unsafe {
+            assert_eq!(C_GetFunctionList(&mut p), CKR_OK as CK_RV);
+            assert_eq!(((*p).version.major, (*p).version.minor), (2, 40));
+            assert!((*p).C_Initialize.is_some() && (*p).C_WaitForSlotEvent.is_some());
+            assert_eq!(C_GetFunctionList(std::ptr::null_mut()), CKR_ARGUMENTS_BAD as CK_RV);
+        }
+    }
+
+    #[test]
+    fn interfaces() {
+        let mut n: CK_ULONG = 0;
+        // SAFETY: valid local pointers throughout; returned pointers refer to statics.
+        unsafe {
+            assert_eq!(C_GetInterfaceList(std::ptr::null_mut(), &mut n), CKR_OK as CK_RV);
+            assert_eq!(n, 2);
+            let mut iface: CK_INTERFACE_PTR = std::ptr::null_mut();
+            let rv = C_GetInterface(std::ptr::null_mut(), std::ptr::null_mut(), &mut iface, 0);
+            assert_eq!(rv, CKR_OK as CK_RV);
+            assert_eq!(version_of(&*iface).major, 3);
+            let list = (*iface).pFunctionList as *const CK_FUNCTION_LIST_3_0;
+            assert!((*list).C_LoginUser.is_some() && (*list).C_MessageVerifyFinal.is_some());
+            let mut v = CK_VERSION { major: 2, minor: 40 };
+            let mut name = *b"PKCS 11\0";
+            let rv = C_GetInterface(name.as_mut_ptr(), &mut v, &mut iface, 0);
+            assert_eq!(rv, CKR_OK as CK_RV);
+            assert_eq!(version_of(&*iface).minor, 40);
+            let mut bad = *b"Vendor\0";
+            let rv = C_GetInterface(bad.as_mut_ptr(), std::ptr::null_mut(), &mut iface, 0);
+            assert_eq!(rv, CKR_ARGUMENTS_BAD as CK_RV);
+            let mut v = CK_VERSION { major: 9, minor: 9 };
+            let rv = C_GetInterface(std::ptr::null_mut(), &mut v, &mut iface, 0);
+            assert_eq!(rv, CKR_ARGUMENTS_BAD as CK_RV);
+        }
+    }
+}
