@@ -151,8 +151,12 @@ impl Config {
             key: key.to_owned(),
             problem,
         };
-        let raw: RawFile = toml::from_str(text)
-            .map_err(|e| err("", e.to_string().replace('\n', " ").trim().to_owned()))?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let (key, line) = e.span().map_or((String::new(), 0), |sp| key_at(text, sp.start));
+            let problem = e.message().replace('\n', " ");
+            let problem = if line > 0 { format!("{problem} (line {line})") } else { problem };
+            err(&key, problem)
+        })?;
         let defaults = PinKdfParams::default();
         let security = Security {
             max_failed_logins: raw.security.max_failed_logins.unwrap_or(10),
@@ -228,6 +232,31 @@ impl Config {
             log_level,
         })
     }
+}
+
+/// The dotted key (`table.key`) written at byte `pos` of `text`, and its 1-based line.
+fn key_at(text: &str, pos: usize) -> (String, usize) {
+    let pos = pos.min(text.len());
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_no = text[..line_start].matches('\n').count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    let trimmed = line.trim();
+    let key = if trimmed.starts_with('[') {
+        trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_owned()
+    } else {
+        let name = trimmed.split('=').next().unwrap_or("").trim();
+        match table {
+            Some(t) if !name.is_empty() => format!("{t}.{name}"),
+            _ => name.to_owned(),
+        }
+    };
+    (key, line_no)
 }
 
 fn env_dir(var: &str, home_suffix: &str) -> Option<PathBuf> {
@@ -306,6 +335,15 @@ mod tests {
     #[test]
     fn wrong_type_is_an_error() {
         let e = parse("[token]\nmax_sessions = \"many\"\n").unwrap_err();
-        assert!(e.to_string().contains("max_sessions"), "{e}");
+        assert_eq!(e.key, "token.max_sessions", "{e}");
+        assert!(e.problem.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_table() {
+        let e = parse("[security]\nmax_failed_logins = 3\nbogus_key = 1\n").unwrap_err();
+        assert_eq!(e.key, "security.bogus_key", "{e}");
+        let e = parse("[token]\nstorage_path = \"/s\"\n[nonsense]\nx = 1\n").unwrap_err();
+        assert_eq!(e.key, "nonsense", "{e}");
     }
 }

@@ -34,7 +34,7 @@ fn check_init_args(p: CK_VOID_PTR) -> craton_token::Result<()> {
 fn build_module() -> craton_token::Result<Module> {
     let config = Config::discover(crate::libpath::library_dir().as_deref()).map_err(|e| {
         // Always shown, whatever the log level: the configuration is what sets the level.
-        eprintln!("craton-hsm: error: {e}");
+        eprintln!("craton-hsm: {e}");
         Error::GeneralError
     })?;
     crate::logger::init(&config.log_level);
