@@ -4,7 +4,7 @@
 # Usage: conformance/pkcs11-tool.sh MODULE_PATH
 #
 # Runs against a fresh store in a temp dir: for Craton HSM it writes a config
-# file (docs/CONTRACT-DRAFT.md) and exports CRATON_HSM_CONF; for SoftHSMv2 it
+# file (docs/BEHAVIOUR.md) and exports CRATON_HSM_CONF; for SoftHSMv2 it
 # writes a SOFTHSM2_CONF with a temp token dir (dry run of the script logic).
 #
 # Environment:

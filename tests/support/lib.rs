@@ -1,6 +1,6 @@
 //! Support for the black-box tests: every test gets its own copy of
 //! `libcraton_hsm.so` in a fresh temp dir with `craton-hsm.toml` beside it
-//! (docs/CONTRACT-DRAFT.md), so each test has its own module state and store
+//! (docs/BEHAVIOUR.md), so each test has its own module state and store
 //! and tests can run in parallel.
 
 pub mod raw;
