@@ -51,6 +51,9 @@ pub struct SessionInfo {
 
 type Shared<T> = Arc<RwLock<T>>;
 
+/// A PIN's (consecutive failures, locked).
+pub type PinState = (u32, bool);
+
 /// One initialized module (between C_Initialize and C_Finalize).
 pub struct Module {
     pub(crate) config: Config,
@@ -334,7 +337,7 @@ impl Module {
     }
 
     /// Failure count and lock state of (SO, user) PINs, for operators.
-    pub fn pin_states(&self, slot: SlotId) -> Result<Option<((u32, bool), Option<(u32, bool)>)>> {
+    pub fn pin_states(&self, slot: SlotId) -> Result<Option<(PinState, Option<PinState>)>> {
         Ok(self
             .store
             .token(slot)?

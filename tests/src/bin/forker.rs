@@ -3,7 +3,7 @@
 //! parent keeps working. A separate single-threaded program, because forking
 //! the multi-threaded test harness is unsafe.
 //!
-//! usage: forker <library> <slot> <user-pin>
+//! `usage: forker <library> <slot> <user-pin>`
 //! Prints "child ok" / "parent ok"; exit 0 if both sides passed.
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};

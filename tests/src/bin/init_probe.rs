@@ -1,7 +1,7 @@
 //! Load a library and C_Initialize it once, so a test can see the exit status
 //! and the module's stderr (config errors are logged there).
 //!
-//! usage: init_probe <library>
+//! `usage: init_probe <library>`
 //! exit: 0 initialized, 1 C_Initialize failed (error on stdout), 2 usage/load.
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};

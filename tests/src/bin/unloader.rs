@@ -2,7 +2,7 @@
 //! unload it (dlclose), then let the thread exit. A module that leaves
 //! per-thread destructors pointing into its unmapped code crashes here.
 //!
-//! usage: unloader <library> <slot> <user-pin>
+//! `usage: unloader <library> <slot> <user-pin>`
 //! Prints "ok" and exits 0 if the process survives.
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};

@@ -1,11 +1,11 @@
 //! Helper for multiprocess.rs: create token data objects from a separate
 //! process.
 //!
-//! usage: writer --lib PATH --conf PATH --slot N --count N --prefix S
+//! `usage: writer --lib PATH --conf PATH --slot N --count N --prefix S`
 //!               [--pin USER_PIN] [--expect-visible N]
 //! With --pin it logs in and the objects are private, else they are public.
 //! --expect-visible first checks how many data objects this process sees.
-//! Objects are labelled "<prefix>-<i>". Exit 0 on success, 1 on a module
+//! Objects are labelled `<prefix>-<i>`. Exit 0 on success, 1 on a module
 //! error, 2 on bad usage, 3 if the visible count differs.
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};

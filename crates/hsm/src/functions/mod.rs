@@ -1,5 +1,5 @@
 //! The exported `C_*` functions, one file per group. Each is written out literally (so
-//! cbindgen sees it) and runs its body inside [`crate::state::guard`].
+//! cbindgen sees it) and runs its body inside `state::guard`.
 //!
 //! Argument names are the specification's (`hSession`, `pTemplate`), hence the lint allowance.
 #![allow(non_snake_case)]
