@@ -26,10 +26,10 @@ pub unsafe fn slice<'a, T>(p: *const T, len: CK_ULONG) -> Result<&'a [T]> {
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
-/// Like [`slice`], but NULL is always `CKR_ARGUMENTS_BAD` (PINs, labels).
+/// Like [`slice()`], but NULL is always `CKR_ARGUMENTS_BAD` (PINs, labels).
 ///
 /// # Safety
-/// As for [`slice`].
+/// As for [`slice()`].
 pub unsafe fn required_slice<'a, T>(p: *const T, len: CK_ULONG) -> Result<&'a [T]> {
     if p.is_null() {
         return Err(Error::ArgumentsBad);
@@ -87,7 +87,7 @@ pub unsafe fn write_list<T: Copy>(out: *mut T, count: *mut CK_ULONG, items: &[T]
     Ok(())
 }
 
-/// Borrow `len` elements at `p` mutably; NULL rules as for [`slice`].
+/// Borrow `len` elements at `p` mutably; NULL rules as for [`slice()`].
 ///
 /// # Safety
 /// When `p` is not NULL it must point to `len` initialized `T`s, valid for reads and writes
@@ -116,7 +116,7 @@ pub unsafe fn copy_out(dst: *mut u8, data: &[u8]) {
 /// Copy a caller's template: each value is copied out once, so nothing later re-reads C memory.
 ///
 /// # Safety
-/// `p` must satisfy [`slice`] for `count` attributes, and each attribute's `pValue` must be
+/// `p` must satisfy [`slice()`] for `count` attributes, and each attribute's `pValue` must be
 /// NULL or valid for `ulValueLen` bytes.
 pub unsafe fn read_template(
     p: *const CK_ATTRIBUTE,
