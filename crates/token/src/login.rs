@@ -156,7 +156,8 @@ impl Module {
             None => Ok(()),
         };
         check_state(t.read().login.as_ref().map(|l| l.role))?;
-        if role == Role::So && self.session_counts(slot).0 > self.session_counts(slot).1 {
+        let (all, rw) = self.session_counts(slot);
+        if role == Role::So && all > rw {
             return Err(Error::SessionReadOnlyExists);
         }
         let (mk, uid) = self.verify_pin(slot, role, pin)?;
