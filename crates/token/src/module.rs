@@ -60,6 +60,7 @@ pub struct Module {
     pub(crate) store: Store,
     store_gen: AtomicU64,
     last_data_version: Mutex<i64>,
+    slots_seen: Mutex<Option<(u64, Vec<SlotId>)>>,
     tokens: RwLock<BTreeMap<SlotId, Shared<TokenCache>>>,
     pub(crate) sessions: RwLock<HashMap<SessionHandle, Arc<Mutex<Session>>>>,
     next_session: AtomicU64,
@@ -75,6 +76,7 @@ impl Module {
             store,
             store_gen: AtomicU64::new(0),
             last_data_version: Mutex::new(dv),
+            slots_seen: Mutex::new(None),
             tokens: RwLock::new(BTreeMap::new()),
             sessions: RwLock::new(HashMap::new()),
             next_session: AtomicU64::new(1),
@@ -91,11 +93,29 @@ impl Module {
         if let Some(n) = self.config.slots {
             return Ok((0..n).collect());
         }
+        let store_gen = self.store_gen()?;
+        if let Some((g, slots)) = self.slots_seen.lock().as_ref() {
+            if *g == store_gen {
+                return Ok(slots.clone());
+            }
+        }
         let mut slots = self.store.token_slots()?;
         let free = (0..).find(|s| !slots.contains(s)).unwrap_or(0);
         slots.push(free);
         slots.sort_unstable();
+        *self.slots_seen.lock() = Some((store_gen, slots.clone()));
         Ok(slots)
+    }
+
+    /// The store generation: bumped whenever another process committed (or we invalidated).
+    fn store_gen(&self) -> Result<u64> {
+        let dv = self.store.data_version()?;
+        let mut last = self.last_data_version.lock();
+        if *last != dv {
+            *last = dv;
+            self.store_gen.fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(self.store_gen.load(Ordering::Acquire))
     }
 
     /// `Ok` when `slot` is listed.
@@ -124,15 +144,7 @@ impl Module {
 
     /// Follow other processes' commits: cheap when nothing changed.
     fn sync(&self, slot: SlotId, t: &Shared<TokenCache>) -> Result<()> {
-        {
-            let dv = self.store.data_version()?;
-            let mut last = self.last_data_version.lock();
-            if *last != dv {
-                *last = dv;
-                self.store_gen.fetch_add(1, Ordering::AcqRel);
-            }
-        }
-        let gen_now = self.store_gen.load(Ordering::Acquire);
+        let gen_now = self.store_gen()?;
         if t.read().synced_gen == gen_now {
             return Ok(());
         }
@@ -235,16 +247,27 @@ impl Module {
 
     /// C_OpenSession.
     pub fn open_session(&self, slot: SlotId, flags: u64) -> Result<SessionHandle> {
-        self.check_slot(slot)?;
+        // A token seen initialized stays initialized (re-initialization keeps its slot), and
+        // the login state is this process's own: no store round trip on this path.
+        let known = self.tokens.read().get(&slot).cloned().filter(|t| !t.read().uid.is_empty());
+        let t = match known {
+            Some(t) => t,
+            None => {
+                self.check_slot(slot)?;
+                self.token(slot)?
+            }
+        };
         if flags & sys::CKF_SERIAL_SESSION as u64 == 0 {
             return Err(Error::SessionParallelNotSupported);
         }
-        if self.store.token(slot)?.is_none() {
+        let rw = flags & sys::CKF_RW_SESSION as u64 != 0;
+        let (initialized, so) = {
+            let c = t.read();
+            (!c.uid.is_empty(), matches!(c.login.as_ref().map(|l| l.role), Some(Role::So)))
+        };
+        if !initialized {
             return Err(Error::TokenNotRecognized);
         }
-        let rw = flags & sys::CKF_RW_SESSION as u64 != 0;
-        let t = self.token(slot)?;
-        let so = matches!(t.read().login.as_ref().map(|l| l.role), Some(Role::So));
         if so && !rw {
             return Err(Error::SessionReadWriteSoExists);
         }

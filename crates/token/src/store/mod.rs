@@ -156,7 +156,9 @@ impl Store {
 
     /// Changes whenever another connection commits (cheap: no disk read in WAL mode).
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.lock().query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        let conn = self.conn.lock();
+        let mut st = conn.prepare_cached("PRAGMA data_version")?;
+        Ok(st.query_row([], |r| r.get(0))?)
     }
 
     /// Slots holding an initialized token.
