@@ -47,7 +47,7 @@ static MUTEX_CALLS: AtomicUsize = AtomicUsize::new(0);
 extern "C" fn create_mutex(out: *mut *mut c_void) -> CK_RV {
     MUTEX_CALLS.fetch_add(1, Ordering::Relaxed);
     // SAFETY: the module passes a valid out-pointer.
-    unsafe { *out = 1 as *mut c_void };
+    unsafe { *out = ptr::dangling_mut::<c_void>() };
     CKR_OK
 }
 extern "C" fn other_mutex(_m: *mut c_void) -> CK_RV {
@@ -117,8 +117,9 @@ fn open_rw(lib: &Lib) -> CK_SESSION_HANDLE {
 fn initialize_argument_forms_and_lifecycle() {
     let t = TestToken::builder().build_unloaded();
     let lib = Lib::open(&t);
-    // SAFETY: C_GetInfo with a valid buffer.
+    // SAFETY: CK_INFO is plain data; all-zero is a valid value.
     let mut info: CK_INFO = unsafe { std::mem::zeroed() };
+    // SAFETY: C_GetInfo with a valid buffer.
     assert_eq!(unsafe { lib.f.C_GetInfo.unwrap()(&mut info) }, CKR_CRYPTOKI_NOT_INITIALIZED);
 
     let mut partial = init_args(0, true);
