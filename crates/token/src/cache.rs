@@ -283,22 +283,18 @@ impl TokenCache {
     /// Log in: keep the key and open the private records.
     pub fn set_login(&mut self, login: Login) -> Result<()> {
         self.login = Some(login);
-        let rows: Vec<ObjectRow> = self
-            .entries
-            .values()
-            .filter_map(|e| e.row.clone())
-            .filter(|r| r.sealed.is_some())
-            .collect();
-        for row in rows {
-            self.upsert_row(row)?;
-        }
-        Ok(())
+        self.reopen_sealed_rows()
     }
 
     /// Log out: drop the key and every decrypted private record. Private session objects
     /// become invisible (they live until their session closes).
     pub fn logout(&mut self) -> Result<()> {
         self.login = None;
+        self.reopen_sealed_rows()
+    }
+
+    /// Re-derive every sealed row's attributes under the current login (none: sealed only).
+    fn reopen_sealed_rows(&mut self) -> Result<()> {
         let rows: Vec<ObjectRow> = self
             .entries
             .values()

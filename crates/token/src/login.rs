@@ -11,7 +11,7 @@ use crate::cache::Login;
 use crate::error::{Error, Result};
 use crate::module::Module;
 use crate::pin::{self, MasterKey};
-use crate::store::Role;
+use crate::store::{NewToken, Role};
 use crate::types::{SessionHandle, SlotId, UserType};
 
 fn now_ms() -> i64 {
@@ -122,7 +122,19 @@ impl Module {
         let uid: [u8; 16] = craton_crypto::rng::array()?;
         let mk = pin::new_master_key()?;
         let (salt, wrapped) = pin::wrap(so_pin, kdf, &uid, Role::So, &mk)?;
-        self.store.init_token(slot, &uid, &serial, label, kdf, &salt, &wrapped)?;
+        let new = NewToken {
+            uid: &uid,
+            serial: &serial,
+            label,
+            kdf,
+            so_salt: &salt,
+            so_wrapped: &wrapped,
+        };
+        let replaces = existing.as_ref().map(|r| r.uid.as_slice());
+        if !self.store.init_token(slot, replaces, &new)? {
+            log::warn!("slot {slot}: initialized by another process meanwhile; nothing changed");
+            return Err(Error::FunctionFailed);
+        }
         // Old records are gone from the WAL too, not only from the database pages.
         self.store.checkpoint()?;
         let t = self.token(slot)?;

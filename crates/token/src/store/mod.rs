@@ -70,6 +70,23 @@ pub struct TokenRecord {
     pub user: Option<PinRecord>,
 }
 
+/// A token (re-)initialization, as written by [`Store::init_token`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    /// New random identity.
+    pub uid: &'a [u8],
+    /// Serial number (kept from the old token on re-initialization).
+    pub serial: &'a str,
+    /// 32-byte blank-padded label.
+    pub label: &'a [u8],
+    /// Argon2id cost for this token's PINs.
+    pub kdf: PinKdfParams,
+    /// Salt of the SO PIN's key.
+    pub so_salt: &'a [u8],
+    /// The master key sealed under the SO PIN's key.
+    pub so_wrapped: &'a [u8],
+}
+
 /// One object row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectRow {
@@ -208,22 +225,25 @@ impl Store {
 
     /// (Re-)initialize the token in `slot`: its objects are deleted (with tombstones so other
     /// processes drop them), the user PIN is cleared, the SO PIN and identity replaced.
-    /// `serial` is used only when the slot had no token before.
-    #[allow(clippy::too_many_arguments)]
+    /// `replaces` is the identity the caller checked (`None`: the slot was free); if another
+    /// process initialized the slot meanwhile, nothing changes and the answer is `false`.
+    /// The serial number is set only when the slot had no token before.
     pub fn init_token(
         &self,
         slot: SlotId,
-        uid: &[u8],
-        serial: &str,
-        label: &[u8],
-        kdf: PinKdfParams,
-        so_salt: &[u8],
-        so_wrapped: &[u8],
-    ) -> Result<()> {
+        replaces: Option<&[u8]>,
+        t: &NewToken<'_>,
+    ) -> Result<bool> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq = next_seq(&tx)?;
         let slot_i = slot as i64;
+        let current: Option<Vec<u8>> = tx
+            .query_row("SELECT uid FROM tokens WHERE slot_id = ?1", [slot_i], |r| r.get(0))
+            .optional()?;
+        if current.as_deref() != replaces {
+            return Ok(false);
+        }
+        let seq = next_seq(&tx)?;
         tx.execute(
             "INSERT OR REPLACE INTO tombstones (object_id, slot_id, seq)
              SELECT id, slot_id, ?2 FROM objects WHERE slot_id = ?1",
@@ -245,18 +265,18 @@ impl Store {
                 user_failures = 0, user_last_failure_ms = 0, user_locked = 0",
             params![
                 slot_i,
-                uid,
-                serial,
-                label,
-                kdf.memory_kib,
-                kdf.iterations,
-                kdf.parallelism,
-                so_salt,
-                so_wrapped
+                t.uid,
+                t.serial,
+                t.label,
+                t.kdf.memory_kib,
+                t.kdf.iterations,
+                t.kdf.parallelism,
+                t.so_salt,
+                t.so_wrapped
             ],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// Store a new wrapped master key for `role` and clear its failures and lock. `uid` must
@@ -445,10 +465,27 @@ mod tests {
         (t, s)
     }
 
-    fn init(s: &Store, slot: SlotId) {
+    fn new_token(uid: &[u8]) -> NewToken<'_> {
         let kdf = PinKdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };
-        s.init_token(slot, b"uid", "0123456789abcdef", &[b' '; 32], kdf, b"salt", b"wrapped")
-            .unwrap();
+        let label = &[b' '; 32];
+        NewToken { uid, serial: "0123456789abcdef", label, kdf, so_salt: b"salt", so_wrapped: b"w" }
+    }
+
+    /// Initialize (or re-initialize, keeping the identity "uid") the token in `slot`.
+    fn init(s: &Store, slot: SlotId) {
+        let current = s.token(slot).unwrap().map(|t| t.uid);
+        assert!(s.init_token(slot, current.as_deref(), &new_token(b"uid")).unwrap());
+    }
+
+    #[test]
+    fn concurrent_initialization_is_detected() {
+        let (_t, s) = store();
+        assert!(s.init_token(0, None, &new_token(b"first")).unwrap());
+        // A second initializer that saw the slot free must not clobber the first.
+        assert!(!s.init_token(0, None, &new_token(b"second")).unwrap());
+        assert!(!s.init_token(0, Some(b"stale"), &new_token(b"second")).unwrap());
+        assert_eq!(s.token(0).unwrap().unwrap().uid, b"first");
+        assert!(s.init_token(0, Some(b"first"), &new_token(b"second")).unwrap());
     }
 
     #[test]
