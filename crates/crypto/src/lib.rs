@@ -5,8 +5,10 @@
 #![forbid(unsafe_code)]
 
 pub mod aead;
+pub mod entropy;
 pub mod error;
 pub mod hash;
+pub mod hmac_drbg;
 pub mod pin_kdf;
 pub mod rng;
 
