@@ -35,7 +35,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The library whose integrity to report (default: the one beside this program).
+        #[arg(long)]
+        library: Option<PathBuf>,
     },
+    /// The library's integrity sidecar.
+    #[command(subcommand)]
+    Integrity(IntegrityCommand),
     /// Token management.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -45,6 +51,59 @@ enum Command {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Subcommand)]
+enum IntegrityCommand {
+    /// Write `<library>.hmac`, which C_Initialize verifies.
+    Seal {
+        /// The library (default: libcraton_hsm.so beside this program).
+        #[arg(long)]
+        library: Option<PathBuf>,
+    },
+    /// Check the library against its sidecar (exit 1 when it does not match).
+    Verify {
+        /// The library (default: libcraton_hsm.so beside this program).
+        #[arg(long)]
+        library: Option<PathBuf>,
+    },
+}
+
+/// The library beside this program (how `cargo build` and `make install` lay them out).
+fn default_library() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("libcraton_hsm.so")))
+        .unwrap_or_else(|| PathBuf::from("libcraton_hsm.so"))
+}
+
+fn integrity(cmd: &IntegrityCommand) -> Result<(), (u8, String)> {
+    use craton_crypto::integrity::{self, Integrity};
+    match cmd {
+        IntegrityCommand::Seal { library } => {
+            let lib = library.clone().unwrap_or_else(default_library);
+            let out = integrity::seal(&lib)
+                .map_err(|e| (EXIT_FAILED, format!("cannot seal {}: {e}", lib.display())))?;
+            println!("sealed {} -> {}", lib.display(), out.display());
+            Ok(())
+        }
+        IntegrityCommand::Verify { library } => {
+            let lib = library.clone().unwrap_or_else(default_library);
+            match integrity::verify(&lib) {
+                Integrity::Verified => {
+                    println!("{}: verified", lib.display());
+                    Ok(())
+                }
+                Integrity::Unsealed => {
+                    Err((EXIT_FAILED, format!("{}: no sidecar (unsealed)", lib.display())))
+                }
+                Integrity::Mismatch => {
+                    Err((EXIT_FAILED, format!("{}: does NOT match its sidecar", lib.display())))
+                }
+                Integrity::Unreadable(why) => Err((EXIT_FAILED, why)),
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -108,10 +167,16 @@ fn token_init(m: &Module, a: &InitArgs) -> Result<(), (u8, String)> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = open(cli.config.as_ref()).and_then(|m| match &cli.command {
-        Command::Status { format } => status::run(&m, matches!(format, Format::Json)),
-        Command::Token(TokenCommand::Init(a)) => token_init(&m, a),
-    });
+    let result = match &cli.command {
+        Command::Integrity(cmd) => integrity(cmd),
+        Command::Status { format, library } => open(cli.config.as_ref()).and_then(|m| {
+            let lib = library.clone().unwrap_or_else(default_library);
+            status::run(&m, &lib, matches!(format, Format::Json))
+        }),
+        Command::Token(TokenCommand::Init(a)) => {
+            open(cli.config.as_ref()).and_then(|m| token_init(&m, a))
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => {

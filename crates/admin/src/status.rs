@@ -36,10 +36,32 @@ fn pin_state(p: Option<(u32, bool)>) -> String {
 }
 
 /// Print the status; JSON for scripts.
-pub fn run(m: &Module, as_json: bool) -> Result<(), (u8, String)> {
+pub fn run(m: &Module, library: &std::path::Path, as_json: bool) -> Result<(), (u8, String)> {
+    use craton_crypto::integrity::{self, Integrity};
     let fail = |e: Error| (1u8, format!("cannot read the store: CKR_{}", ckr_name(e)));
     let mut tokens = Vec::new();
     let mut advice = Vec::new();
+    let self_tests = match craton_crypto::self_test::run_all(None) {
+        Ok(()) => "passed".to_owned(),
+        Err(name) => {
+            advice.push(format!(
+                "self-test {name} FAILED on this machine: do not use the module; report it"
+            ));
+            format!("FAILED: {name}")
+        }
+    };
+    let integrity = match integrity::verify(library) {
+        Integrity::Verified => "verified".to_owned(),
+        Integrity::Unsealed => "unsealed (development build; approved mode refuses it)".to_owned(),
+        Integrity::Mismatch => {
+            advice.push(format!(
+                "{} does not match its sidecar: C_Initialize will fail; reinstall it (or re-seal a build you trust)",
+                library.display()
+            ));
+            "MISMATCH".to_owned()
+        }
+        Integrity::Unreadable(why) => format!("not checked ({why})"),
+    };
     for slot in m.slot_list().map_err(fail)? {
         let info = m.token_info(slot).map_err(fail)?;
         if !info.initialized {
@@ -72,6 +94,10 @@ pub fn run(m: &Module, as_json: bool) -> Result<(), (u8, String)> {
     let verdict = if advice.is_empty() { "OK" } else { "ATTENTION" };
     let doc = json!({
         "version": env!("CARGO_PKG_VERSION"),
+        "self_tests": self_tests,
+        "library": library.display().to_string(),
+        "integrity": integrity,
+        "approved_mode": cfg.security.approved_mode,
         "config": cfg.source.as_ref().map(|p| p.display().to_string()),
         "store": m.store_dir().display().to_string(),
         "store_bytes": dir_size(m.store_dir()),
@@ -84,6 +110,12 @@ pub fn run(m: &Module, as_json: bool) -> Result<(), (u8, String)> {
         return Ok(());
     }
     println!("craton-hsm {}", env!("CARGO_PKG_VERSION"));
+    println!("self-tests: {}", doc["self_tests"].as_str().unwrap_or(""));
+    println!(
+        "library : {} (integrity: {})",
+        doc["library"].as_str().unwrap_or(""),
+        doc["integrity"].as_str().unwrap_or("")
+    );
     println!("config : {}", doc["config"].as_str().unwrap_or("(built-in defaults)"));
     println!("store  : {} ({} bytes)", doc["store"].as_str().unwrap_or(""), doc["store_bytes"]);
     for t in &tokens {

@@ -107,3 +107,26 @@ fn pin_from_env_and_file() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn integrity_seal_verify_and_status() {
+    let (d, conf) = setup();
+    let lib = d.path().join("libcraton_hsm.so");
+    std::fs::write(&lib, b"pretend library").unwrap();
+    let lib_s = lib.to_str().unwrap();
+    let out = admin(&conf, &["integrity", "verify", "--library", lib_s]);
+    assert_eq!(out.status.code(), Some(1), "unsealed must not verify");
+    assert!(admin(&conf, &["integrity", "seal", "--library", lib_s]).status.success());
+    assert!(admin(&conf, &["integrity", "verify", "--library", lib_s]).status.success());
+    let out = admin(&conf, &["status", "--format", "json", "--library", lib_s]);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["integrity"], "verified");
+    assert_eq!(s["self_tests"], "passed");
+    std::fs::write(&lib, b"pretend library, patched").unwrap();
+    let out = admin(&conf, &["integrity", "verify", "--library", lib_s]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does NOT match"));
+    let out = admin(&conf, &["status", "--format", "json", "--library", lib_s]);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["integrity"], "MISMATCH");
+    assert_eq!(s["verdict"], "ATTENTION");
+}

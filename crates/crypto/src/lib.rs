@@ -9,7 +9,9 @@ pub mod entropy;
 pub mod error;
 pub mod hash;
 pub mod hmac_drbg;
+pub mod integrity;
 pub mod pin_kdf;
 pub mod rng;
+pub mod self_test;
 
 pub use error::CryptoError;

@@ -8,6 +8,7 @@ mod funclist;
 pub mod functions;
 mod libpath;
 mod logger;
+mod post;
 pub mod ptr;
 pub mod rv;
 mod state;

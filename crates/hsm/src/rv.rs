@@ -29,7 +29,6 @@ pub fn of(e: Error) -> CK_RV {
         Error::PinIncorrect => CKR_PIN_INCORRECT,
         Error::PinLenRange => CKR_PIN_LEN_RANGE,
         Error::PinLocked => CKR_PIN_LOCKED,
-        Error::RandomSeedNotSupported => CKR_RANDOM_SEED_NOT_SUPPORTED,
         Error::SessionCount => CKR_SESSION_COUNT,
         Error::SessionExists => CKR_SESSION_EXISTS,
         Error::SessionHandleInvalid => CKR_SESSION_HANDLE_INVALID,

@@ -15,14 +15,22 @@ use parking_lot::RwLock;
 use parking_lot::lock_api::RawRwLock as _;
 use pkcs11_sys::{CK_RV, CKR_GENERAL_ERROR, CKR_OK};
 
-/// An initialized module and the fork generation it was made in.
-pub struct Loaded {
-    /// The module.
-    pub module: Arc<Module>,
+/// What the library is, between C_Initialize and C_Finalize.
+pub enum Phase {
+    /// Not initialized.
+    Idle,
+    /// Initialized and working.
+    Ready(Arc<Module>),
+    /// A self-test, integrity or health test failed: only C_GetInfo and C_Finalize work.
+    Failed,
+}
+
+struct Loaded {
+    phase: Phase,
     fork_gen: u64,
 }
 
-static STATE: RwLock<Option<Loaded>> = RwLock::new(None);
+static STATE: RwLock<Loaded> = RwLock::new(Loaded { phase: Phase::Idle, fork_gen: 0 });
 static FORK_GEN: AtomicU64 = AtomicU64::new(0);
 static ATFORK: Once = Once::new();
 
@@ -40,6 +48,7 @@ extern "C" fn after_fork_parent() {
 
 extern "C" fn after_fork_child() {
     FORK_GEN.fetch_add(1, Ordering::AcqRel);
+    craton_crypto::rng::note_fork();
     // SAFETY: the forking thread (now the child's only thread) holds the lock from
     // `before_fork`.
     unsafe { STATE.raw().unlock_exclusive() };
@@ -47,9 +56,8 @@ extern "C" fn after_fork_child() {
 
 fn register_atfork() {
     ATFORK.call_once(|| {
-        // SAFETY: the three handlers are plain `extern "C"` functions without arguments that
-        // live as long as the process (the library is never unloaded while registered: the
-        // loader keeps it, and the handlers touch only statics).
+        // SAFETY: the three handlers are plain `extern "C"` functions without arguments; the
+        // library is linked nodelete, so they stay mapped for the life of the process.
         let rc = unsafe {
             libc::pthread_atfork(Some(before_fork), Some(after_fork_parent), Some(after_fork_child))
         };
@@ -59,47 +67,88 @@ fn register_atfork() {
     });
 }
 
-/// The current module, if initialized in this process.
+fn current(l: &Loaded) -> &Phase {
+    if l.fork_gen == FORK_GEN.load(Ordering::Acquire) { &l.phase } else { &Phase::Idle }
+}
+
+/// The current module. Not initialized (or inherited across fork): NOT_INITIALIZED. Failed,
+/// or the random source's health tests tripped since: GENERAL_ERROR.
 pub fn module() -> Result<Arc<Module>> {
     let state = STATE.read();
-    match state.as_ref() {
-        Some(l) if l.fork_gen == FORK_GEN.load(Ordering::Acquire) => Ok(l.module.clone()),
-        _ => Err(Error::CryptokiNotInitialized),
+    match current(&state) {
+        Phase::Ready(m) => {
+            if let Some(f) = craton_crypto::rng::failure() {
+                drop(state);
+                enter_failed(&format!("random source: {f}"));
+                return Err(Error::GeneralError);
+            }
+            Ok(m.clone())
+        }
+        Phase::Failed => Err(Error::GeneralError),
+        Phase::Idle => Err(Error::CryptokiNotInitialized),
     }
 }
 
-/// Install a module built by `make` (C_Initialize).
-pub fn initialize(make: impl FnOnce() -> Result<Module>) -> Result<()> {
+/// `Ok` when initialized, working or failed (C_GetInfo answers in the error state too).
+pub fn initialized() -> Result<()> {
+    match current(&STATE.read()) {
+        Phase::Idle => Err(Error::CryptokiNotInitialized),
+        _ => Ok(()),
+    }
+}
+
+fn enter_failed(why: &str) {
+    let mut state = STATE.write();
+    if matches!(current(&state), Phase::Ready(_)) {
+        log::error!("{why}; the module is in the error state until C_Finalize");
+        state.phase = Phase::Failed;
+    }
+}
+
+/// C_Initialize: `check` runs the power-on self-tests (an error names the failed test and
+/// latches the error state), then `make` builds the module.
+pub fn initialize(
+    check: impl FnOnce() -> std::result::Result<(), String>,
+    make: impl FnOnce() -> Result<Module>,
+) -> Result<()> {
     register_atfork();
     let mut state = STATE.write();
-    let current = FORK_GEN.load(Ordering::Acquire);
-    match state.take() {
-        Some(l) if l.fork_gen == current => {
-            *state = Some(l);
-            return Err(Error::CryptokiAlreadyInitialized);
+    let gen_now = FORK_GEN.load(Ordering::Acquire);
+    if state.fork_gen == gen_now {
+        match state.phase {
+            Phase::Ready(_) => return Err(Error::CryptokiAlreadyInitialized),
+            Phase::Failed => return Err(Error::GeneralError),
+            Phase::Idle => {}
         }
+    } else {
         // Inherited from the parent: its connections and locks belong to the parent.
-        Some(l) => std::mem::forget(l),
-        None => {}
+        std::mem::forget(std::mem::replace(&mut state.phase, Phase::Idle));
+        state.fork_gen = gen_now;
     }
-    let module = make()?;
-    *state = Some(Loaded { module: Arc::new(module), fork_gen: current });
+    craton_crypto::rng::clear_failure();
+    if let Err(why) = check() {
+        log::error!("{why}; the module is in the error state until C_Finalize");
+        state.phase = Phase::Failed;
+        return Err(Error::GeneralError);
+    }
+    state.phase = Phase::Ready(Arc::new(make()?));
     Ok(())
 }
 
-/// Remove the module (C_Finalize).
+/// C_Finalize: release the module, or leave the error state.
 pub fn finalize() -> Result<()> {
     let mut state = STATE.write();
-    match state.take() {
-        Some(l) if l.fork_gen == FORK_GEN.load(Ordering::Acquire) => {
-            l.module.shutdown();
+    if state.fork_gen != FORK_GEN.load(Ordering::Acquire) {
+        std::mem::forget(std::mem::replace(&mut state.phase, Phase::Idle));
+        return Err(Error::CryptokiNotInitialized);
+    }
+    match std::mem::replace(&mut state.phase, Phase::Idle) {
+        Phase::Ready(m) => {
+            m.shutdown();
             Ok(())
         }
-        Some(l) => {
-            std::mem::forget(l);
-            Err(Error::CryptokiNotInitialized)
-        }
-        None => Err(Error::CryptokiNotInitialized),
+        Phase::Failed => Ok(()),
+        Phase::Idle => Err(Error::CryptokiNotInitialized),
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Security {
     pub backoff_cap_ms: u64,
     /// Argon2id cost for PINs set from now on.
     pub pin_kdf: PinKdfParams,
+    /// Approved mode: the library's integrity sidecar is mandatory and test hooks are refused.
+    pub approved_mode: bool,
 }
 
 /// A configuration problem, naming the file and the key.
@@ -103,6 +105,7 @@ struct RawSecurity {
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
+    approved_mode: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -169,6 +172,7 @@ impl Config {
                 iterations: raw.security.argon2_iterations.unwrap_or(defaults.iterations),
                 parallelism: raw.security.argon2_parallelism.unwrap_or(defaults.parallelism),
             },
+            approved_mode: raw.security.approved_mode.unwrap_or(false),
         };
         let s = &security;
         if !(1..=1000).contains(&s.max_failed_logins) {

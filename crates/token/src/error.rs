@@ -29,7 +29,6 @@ pub enum Error {
     PinIncorrect,
     PinLenRange,
     PinLocked,
-    RandomSeedNotSupported,
     SessionCount,
     SessionExists,
     SessionHandleInvalid,

@@ -367,6 +367,13 @@ impl Module {
             .map(|t| ((t.so.failures, t.so.locked), t.user.map(|u| (u.failures, u.locked)))))
     }
 
+    /// C_SeedRandom: the caller's bytes become additional input to a reseed.
+    pub fn seed_random(&self, h: SessionHandle, data: &[u8]) -> Result<()> {
+        self.session(h)?;
+        craton_crypto::rng::seed(data)?;
+        Ok(())
+    }
+
     /// Checkpoint the store so nothing lingers in the WAL (C_Finalize).
     pub fn shutdown(&self) {
         self.sessions.write().clear();

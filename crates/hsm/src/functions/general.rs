@@ -31,17 +31,14 @@ fn check_init_args(p: CK_VOID_PTR) -> craton_token::Result<()> {
     Ok(())
 }
 
-fn build_module() -> craton_token::Result<Module> {
+fn load_config() -> craton_token::Result<Config> {
     let config = Config::discover(crate::libpath::library_dir().as_deref()).map_err(|e| {
         // Always shown, whatever the log level: the configuration is what sets the level.
         eprintln!("craton-hsm: {e}");
         Error::GeneralError
     })?;
     crate::logger::init(&config.log_level);
-    Module::new(config).map_err(|e| {
-        log::error!("cannot open the token store: {e}");
-        Error::GeneralError
-    })
+    Ok(config)
 }
 
 /// Initialize the library.
@@ -52,7 +49,17 @@ fn build_module() -> craton_token::Result<Module> {
 pub unsafe extern "C" fn C_Initialize(pInitArgs: CK_VOID_PTR) -> CK_RV {
     guard("C_Initialize", || {
         check_init_args(pInitArgs)?;
-        state::initialize(build_module)
+        let config = load_config()?;
+        let approved = config.security.approved_mode;
+        state::initialize(
+            || crate::post::run(approved),
+            || {
+                Module::new(config).map_err(|e| {
+                    log::error!("cannot open the token store: {e}");
+                    Error::GeneralError
+                })
+            },
+        )
     })
 }
 
@@ -77,7 +84,7 @@ pub unsafe extern "C" fn C_Finalize(pReserved: CK_VOID_PTR) -> CK_RV {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn C_GetInfo(pInfo: CK_INFO_PTR) -> CK_RV {
     guard("C_GetInfo", || {
-        state::module()?;
+        state::initialized()?;
         let info = CK_INFO {
             cryptokiVersion: CK_VERSION { major: 3, minor: 0 },
             manufacturerID: ptr::pad(b"Craton HSM"),

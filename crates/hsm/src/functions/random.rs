@@ -36,8 +36,8 @@ pub unsafe extern "C" fn C_GenerateRandom(
     })
 }
 
-/// Mixing caller seed material in arrives with the module's own DRBG; the operating
-/// system source used now cannot take it.
+/// Mix caller data into the session thread's DRBG as additional input to a reseed with
+/// fresh entropy (never the only entropy).
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -48,10 +48,10 @@ pub unsafe extern "C" fn C_SeedRandom(
     ulSeedLen: CK_ULONG,
 ) -> CK_RV {
     guard("C_SeedRandom", || {
-        state::module()?.check_session(hSession)?;
-        if pSeed.is_null() && ulSeedLen > 0 {
-            return Err(Error::ArgumentsBad);
-        }
-        Err(Error::RandomSeedNotSupported)
+        let m = state::module()?;
+        m.check_session(hSession)?;
+        // SAFETY: pSeed covers ulSeedLen bytes when non-NULL.
+        let seed = unsafe { crate::ptr::slice(pSeed, ulSeedLen) }?;
+        m.seed_random(hSession, seed)
     })
 }

@@ -1,0 +1,175 @@
+//! Power-on self-tests of the cryptographic algorithms, kept as a data table: each entry
+//! names the algorithm family, the published source of its vector, and runs the vector
+//! through the same code paths the module uses. Later algorithms add rows here.
+//!
+//! A test hook can name one test to fail: its expected answer is corrupted before the
+//! comparison, so the failure travels the real path. The library refuses the hook in
+//! approved mode.
+
+use crate::entropy::{EntropySource, HealthFailure, HealthTested, OsEntropy};
+use crate::hmac_drbg::HmacDrbg;
+
+/// One known-answer test.
+#[derive(Debug, Clone, Copy)]
+pub struct Kat {
+    /// Name used in logs, in the test hook and in `docs/SELF-TESTS.md`.
+    pub name: &'static str,
+    /// Where the vector comes from.
+    pub source: &'static str,
+    /// Compute the answer; `corrupt` flips a bit of the expected value first.
+    pub run: fn(corrupt: bool) -> bool,
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap_or(0)).collect()
+}
+
+fn expect(expected_hex: &str, corrupt: bool) -> Vec<u8> {
+    let mut e = hex(expected_hex);
+    if corrupt {
+        if let Some(b) = e.first_mut() {
+            *b ^= 1;
+        }
+    }
+    e
+}
+
+fn kat_sha256(corrupt: bool) -> bool {
+    crate::hash::sha256(b"abc").to_vec()
+        == expect("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", corrupt)
+}
+
+fn kat_hmac_sha256(corrupt: bool) -> bool {
+    use aws_lc_rs::hmac;
+    let key = hmac::Key::new(hmac::HMAC_SHA256, b"Jefe");
+    let tag = hmac::sign(&key, b"what do ya want for nothing?");
+    tag.as_ref()
+        == expect("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", corrupt)
+}
+
+fn kat_aes_256_gcm(corrupt: bool) -> bool {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let Ok(unbound) = UnboundKey::new(&AES_256_GCM, &[0u8; 32]) else { return false };
+    let key = LessSafeKey::new(unbound);
+    let mut buf = vec![0u8; 16];
+    let nonce = Nonce::assume_unique_for_key([0u8; 12]);
+    if key.seal_in_place_append_tag(nonce, Aad::empty(), &mut buf).is_err() {
+        return false;
+    }
+    let want = expect("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919", corrupt);
+    if buf != want {
+        return false;
+    }
+    // And back: decryption of the same vector must authenticate and give the plaintext.
+    let nonce = Nonce::assume_unique_for_key([0u8; 12]);
+    matches!(key.open_in_place(nonce, Aad::empty(), &mut buf), Ok(p) if p == [0u8; 16])
+}
+
+fn kat_hmac_drbg(corrupt: bool) -> bool {
+    let mut d = HmacDrbg::new(
+        &hex("ca851911349384bffe89de1cbdc46e6831e44d34a4fb935ee285dd14b71a7488"),
+        &hex("659ba96c601dc69fc902940805ec0ca8"),
+        b"",
+    );
+    let mut out = [0u8; 128];
+    if d.generate(&mut out, b"").is_err() || d.generate(&mut out, b"").is_err() {
+        return false;
+    }
+    out.to_vec()
+        == expect(
+            "e528e9abf2dece54d47c7e75e5fe302149f817ea9fb4bee6f4199697d04d5b89\
+             d54fbb978a15b5c443c9ec21036d2460b6f73ebad0dc2aba6e624abf07745bc1\
+             07694bb7547bb0995f70de25d6b29e2d3011bb19d27676c07162c8b5ccde0668\
+             961df86803482cb37ed6d5c0bb8d50cf1f50d476aa0458bdaba806f48be9dcb8",
+            corrupt,
+        )
+}
+
+fn kat_argon2id(corrupt: bool) -> bool {
+    use argon2::{Algorithm, Argon2, AssociatedData, ParamsBuilder, Version};
+    let Ok(data) = AssociatedData::new(&[4u8; 12]) else { return false };
+    let Ok(params) =
+        ParamsBuilder::new().m_cost(32).t_cost(3).p_cost(4).data(data).output_len(32).build()
+    else {
+        return false;
+    };
+    let Ok(a) = Argon2::new_with_secret(&[3u8; 8], Algorithm::Argon2id, Version::V0x13, params)
+    else {
+        return false;
+    };
+    let mut out = [0u8; 32];
+    a.hash_password_into(&[1u8; 32], &[2u8; 16], &mut out).is_ok()
+        && out.to_vec()
+            == expect("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659", corrupt)
+}
+
+/// Replays one value forever: the health tests must reject it.
+struct Stuck;
+
+impl EntropySource for Stuck {
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), HealthFailure> {
+        out.fill(0x5a);
+        Ok(())
+    }
+}
+
+fn kat_entropy_health(corrupt: bool) -> bool {
+    // The tests must trip on a stuck source...
+    let mut stuck = HealthTested::new(Stuck);
+    let trips = stuck.fill(&mut [0u8; 64]) == Err(HealthFailure::RepetitionCount);
+    // ...and the real source must pass start-up testing: 1024 samples (SP 800-90B 4.3).
+    let mut os = HealthTested::new(OsEntropy);
+    let mut buf = [0u8; 8 * 1024];
+    let passes = os.fill(&mut buf).is_ok();
+    trips && passes && !corrupt
+}
+
+/// Every power-on known-answer test, in the order they run.
+pub const KATS: &[Kat] = &[
+    Kat { name: "sha256", source: "FIPS 180-2 appendix B.1 (\"abc\")", run: kat_sha256 },
+    Kat { name: "hmac_sha256", source: "RFC 4231 test case 2", run: kat_hmac_sha256 },
+    Kat {
+        name: "aes_256_gcm",
+        source: "McGrew & Viega, The GCM mode of operation, test case 14 (encrypt and decrypt)",
+        run: kat_aes_256_gcm,
+    },
+    Kat {
+        name: "hmac_drbg",
+        source: "NIST CAVP HMAC_DRBG.rsp [SHA-256] no reseed, count 0 (separate instance)",
+        run: kat_hmac_drbg,
+    },
+    Kat { name: "argon2id", source: "RFC 9106 section 5.3", run: kat_argon2id },
+    Kat {
+        name: "entropy_health",
+        source: "SP 800-90B 4.4: a stuck source must trip; 1024 OS samples must pass",
+        run: kat_entropy_health,
+    },
+];
+
+/// Run every test; `fail` names one to fail on purpose (the test hook). Returns the name of
+/// the first failing test.
+pub fn run_all(fail: Option<&str>) -> Result<(), &'static str> {
+    for k in KATS {
+        if !(k.run)(fail == Some(k.name)) {
+            return Err(k.name);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_pass() {
+        assert_eq!(run_all(None), Ok(()));
+    }
+
+    #[test]
+    fn each_can_be_made_to_fail() {
+        for k in KATS {
+            assert_eq!(run_all(Some(k.name)), Err(k.name));
+        }
+    }
+}
