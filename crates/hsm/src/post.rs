@@ -27,7 +27,9 @@ fn integrity_test(approved: bool, forced: bool) -> Result<(), String> {
             integrity::sidecar(&lib).display()
         )),
         Integrity::Unsealed => {
-            log::warn!(
+            // A development build: said at info level so that every client run is not
+            // noisy; `craton-hsm-admin status` reports it, and approved mode refuses it.
+            log::info!(
                 "{} has no integrity sidecar (development build): not checked",
                 lib.display()
             );
