@@ -98,6 +98,52 @@ impl RawModule {
         unsafe { &*self.list }
     }
 
+    /// C_Initialize(NULL): no threads, no locking arguments.
+    pub fn initialize_null(&self) -> CK_RV {
+        call!(self, C_Initialize(ptr::null_mut()))
+    }
+
+    pub fn finalize(&self) -> CK_RV {
+        call!(self, C_Finalize(ptr::null_mut()))
+    }
+
+    /// C_GetSlotList(CK_FALSE, NULL, &count): the number of slots.
+    pub fn slot_count(&self) -> (CK_RV, CK_ULONG) {
+        let mut count: CK_ULONG = 0;
+        let rv = call!(self, C_GetSlotList(CK_FALSE, ptr::null_mut(), &mut count));
+        (rv, count)
+    }
+
+    /// C_GetMechanismList(slot, NULL, &count): the number of mechanisms.
+    pub fn mechanism_count(&self, slot: CK_SLOT_ID) -> (CK_RV, CK_ULONG) {
+        let mut count: CK_ULONG = 0;
+        let rv = call!(self, C_GetMechanismList(slot, ptr::null_mut(), &mut count));
+        (rv, count)
+    }
+
+    pub fn get_session_info(&self, session: CK_SESSION_HANDLE) -> (CK_RV, CK_SESSION_INFO) {
+        let mut info = CK_SESSION_INFO::default();
+        let rv = call!(self, C_GetSessionInfo(session, &mut info));
+        (rv, info)
+    }
+
+    pub fn login(&self, session: CK_SESSION_HANDLE, user: CK_USER_TYPE, pin: &[u8]) -> CK_RV {
+        let len = pin.len() as CK_ULONG;
+        call!(self, C_Login(session, user, pin.as_ptr() as *mut CK_UTF8CHAR, len))
+    }
+
+    /// C_GenerateRandom of `len` bytes; the buffer is returned whatever the result.
+    pub fn generate_random(&self, session: CK_SESSION_HANDLE, len: usize) -> (CK_RV, Vec<u8>) {
+        let mut buf = vec![0u8; len];
+        let rv = call!(self, C_GenerateRandom(session, buf.as_mut_ptr(), len as CK_ULONG));
+        (rv, buf)
+    }
+
+    pub fn seed_random(&self, session: CK_SESSION_HANDLE, seed: &[u8]) -> CK_RV {
+        let len = seed.len() as CK_ULONG;
+        call!(self, C_SeedRandom(session, seed.as_ptr() as *mut CK_BYTE, len))
+    }
+
     /// `version` field of the list returned by C_GetFunctionList.
     pub fn function_list_version(&self) -> (u8, u8) {
         let v = self.list().version;
