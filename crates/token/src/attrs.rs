@@ -5,11 +5,29 @@
 
 use std::collections::BTreeMap;
 
+use zeroize::Zeroize;
+
 use crate::types::AttrType;
 
-/// Attribute values keyed by type, in a stable order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Attribute values keyed by type, in a stable order. Values are zeroized when dropped or
+/// replaced: private objects' values (and later, key material) live here in clear.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Attributes(BTreeMap<AttrType, Vec<u8>>);
+
+impl std::fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Types and lengths only: values may be secret.
+        f.debug_map().entries(self.0.iter().map(|(t, v)| (t.0, v.len()))).finish()
+    }
+}
+
+impl Drop for Attributes {
+    fn drop(&mut self) {
+        for v in self.0.values_mut() {
+            v.zeroize();
+        }
+    }
+}
 
 /// `CK_TRUE` / `CK_FALSE` as stored.
 pub fn bool_bytes(v: bool) -> Vec<u8> {
@@ -37,9 +55,11 @@ impl Attributes {
         self.0.contains_key(&t)
     }
 
-    /// Set a value.
+    /// Set a value (a replaced value is zeroized).
     pub fn set(&mut self, t: AttrType, v: Vec<u8>) {
-        self.0.insert(t, v);
+        if let Some(mut old) = self.0.insert(t, v) {
+            old.zeroize();
+        }
     }
 
     /// Remove a value.
@@ -87,8 +107,10 @@ impl Attributes {
     }
 
     /// Merge `other` in, replacing values of the same type.
-    pub fn extend(&mut self, other: Attributes) {
-        self.0.extend(other.0);
+    pub fn extend(&mut self, mut other: Attributes) {
+        for (t, v) in std::mem::take(&mut other.0) {
+            self.set(t, v);
+        }
     }
 
     /// The store encoding.

@@ -88,9 +88,17 @@ impl Module {
         Ok((zeroize::Zeroizing::new(*l.master_key), c.uid.clone()))
     }
 
-    /// Split for storage: a private object is sealed whole.
-    fn encode_for_store(private: bool, attrs: &Attributes) -> (Vec<u8>, Option<Vec<u8>>) {
-        if private { (Vec::new(), Some(attrs.encode())) } else { (attrs.encode(), None) }
+    /// Split for storage: a private object is sealed whole (its clear encoding is zeroized
+    /// once sealed).
+    fn encode_for_store(
+        private: bool,
+        attrs: &Attributes,
+    ) -> (Vec<u8>, Option<zeroize::Zeroizing<Vec<u8>>>) {
+        if private {
+            (Vec::new(), Some(zeroize::Zeroizing::new(attrs.encode())))
+        } else {
+            (attrs.encode(), None)
+        }
     }
 
     fn persist_new(
@@ -107,7 +115,7 @@ impl Module {
         let (public, secret) = Self::encode_for_store(private, &attrs);
         let key = if secret.is_some() { Some(Self::master_key(ctx)?) } else { None };
         let row = self.store.insert_object(ctx.slot, private, &public, |id, version| {
-            seal(key.as_ref(), id, version, secret.as_deref())
+            seal(key.as_ref(), id, version, secret.as_deref().map(Vec::as_slice))
         })?;
         ctx.token.write().upsert_row(row)
     }
@@ -201,7 +209,7 @@ impl Module {
                 let row = self
                     .store
                     .update_object(ctx.slot, db_id, &public, |version| {
-                        seal(key.as_ref(), db_id, version, secret.as_deref())
+                        seal(key.as_ref(), db_id, version, secret.as_deref().map(Vec::as_slice))
                     })?
                     .ok_or(Error::ObjectHandleInvalid)?;
                 ctx.token.write().upsert_row(row)?;
