@@ -550,8 +550,8 @@ CK_RV C_OpenSession(CK_SLOT_ID slotID,
                     CK_NOTIFY Notify,
                     CK_SESSION_HANDLE_PTR phSession);
 
-// Mixing caller seed material in arrives with the module's own DRBG; the operating
-// system source used now cannot take it.
+// Mix caller data into the session thread's DRBG as additional input to a reseed with
+// fresh entropy (never the only entropy).
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
