@@ -78,13 +78,14 @@ impl HmacDrbg {
             if round == 1 && empty {
                 break;
             }
-            let mut parts: Vec<&[u8]> = Vec::with_capacity(provided.len() + 2);
-            let v = self.v;
-            parts.push(&v);
-            let tag = [round];
-            parts.push(&tag);
-            parts.extend_from_slice(provided);
-            self.k = hmac_parts(&self.k, &parts);
+            let key = hmac::Key::new(hmac::HMAC_SHA256, &self.k);
+            let mut ctx = hmac::Context::with_key(&key);
+            ctx.update(&self.v);
+            ctx.update(&[round]);
+            for p in provided {
+                ctx.update(p);
+            }
+            self.k.copy_from_slice(ctx.sign().as_ref());
             self.v = hmac_parts(&self.k, &[&self.v]);
         }
     }
@@ -111,8 +112,11 @@ impl HmacDrbg {
         if !additional.is_empty() {
             self.update(&[additional]);
         }
+        // One key schedule for the whole request: K does not change until the update below.
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &self.k);
         for chunk in out.chunks_mut(OUT_LEN) {
-            self.v = hmac_parts(&self.k, &[&self.v]);
+            let tag = hmac::sign(&key, &self.v);
+            self.v.copy_from_slice(tag.as_ref());
             chunk.copy_from_slice(&self.v[..chunk.len()]);
         }
         self.update(&[additional]);

@@ -22,10 +22,18 @@ static FAILED: AtomicU8 = AtomicU8::new(0);
 /// Distinguishes instances within a process (personalization).
 static INSTANCES: AtomicU64 = AtomicU64::new(0);
 
+/// Small requests are served from a block generated ahead (one DRBG call per 1 KiB instead
+/// of one per request); served bytes are zeroized at once, and the block is discarded on
+/// reseed, on request for prediction resistance, and after fork (the whole state is).
+const BLOCK: usize = 1024;
+
 struct ThreadRng {
     epoch: u64,
     drbg: HmacDrbg,
     source: HealthTested<OsEntropy>,
+    block: zeroize::Zeroizing<[u8; BLOCK]>,
+    /// Bytes of `block` already served (BLOCK: empty).
+    used: usize,
 }
 
 thread_local! {
@@ -83,7 +91,8 @@ fn instantiate(epoch: u64) -> Result<ThreadRng, CryptoError> {
     let mut seed = zeroize::Zeroizing::new([0u8; SECURITY_STRENGTH + SECURITY_STRENGTH / 2]);
     source.fill(seed.as_mut()).map_err(latch)?;
     let (entropy, nonce) = seed.split_at(SECURITY_STRENGTH);
-    Ok(ThreadRng { epoch, drbg: HmacDrbg::new(entropy, nonce, &personalization()), source })
+    let drbg = HmacDrbg::new(entropy, nonce, &personalization());
+    Ok(ThreadRng { epoch, drbg, source, block: zeroize::Zeroizing::new([0u8; BLOCK]), used: BLOCK })
 }
 
 fn with_rng<T>(f: impl FnOnce(&mut ThreadRng) -> Result<T, CryptoError>) -> Result<T, CryptoError> {
@@ -105,15 +114,40 @@ fn reseed(rng: &mut ThreadRng, additional: &[u8]) -> Result<(), CryptoError> {
     let mut entropy = zeroize::Zeroizing::new([0u8; SECURITY_STRENGTH]);
     rng.source.fill(entropy.as_mut()).map_err(latch)?;
     rng.drbg.reseed(entropy.as_ref(), additional);
+    // Nothing generated before the reseed is handed out after it.
+    rng.block.fill(0);
+    rng.used = BLOCK;
     Ok(())
 }
 
-fn generate(rng: &mut ThreadRng, out: &mut [u8]) -> Result<(), CryptoError> {
+fn drbg_generate(rng: &mut ThreadRng, out: &mut [u8]) -> Result<(), CryptoError> {
     for chunk in out.chunks_mut(MAX_REQUEST) {
         if rng.drbg.needs_reseed() {
             reseed(rng, b"")?;
         }
         rng.drbg.generate(chunk, b"").map_err(|_| CryptoError::RandomFailure)?;
+    }
+    Ok(())
+}
+
+fn generate(rng: &mut ThreadRng, out: &mut [u8]) -> Result<(), CryptoError> {
+    if out.len() > BLOCK / 4 {
+        return drbg_generate(rng, out);
+    }
+    let mut done = 0;
+    while done < out.len() {
+        if rng.used == BLOCK {
+            let mut fresh = zeroize::Zeroizing::new([0u8; BLOCK]);
+            drbg_generate(rng, fresh.as_mut())?;
+            rng.block = fresh;
+            rng.used = 0;
+        }
+        let n = (out.len() - done).min(BLOCK - rng.used);
+        let served = &mut rng.block[rng.used..rng.used + n];
+        out[done..done + n].copy_from_slice(served);
+        served.fill(0);
+        rng.used += n;
+        done += n;
     }
     Ok(())
 }
@@ -130,7 +164,7 @@ pub fn fill(out: &mut [u8]) -> Result<(), CryptoError> {
 pub fn fill_with_prediction_resistance(out: &mut [u8]) -> Result<(), CryptoError> {
     with_rng(|rng| {
         reseed(rng, b"")?;
-        generate(rng, out)
+        drbg_generate(rng, out)
     })
 }
 
@@ -219,6 +253,20 @@ mod tests {
         assert_ne!(before, after);
         seed(b"caller data").unwrap();
         fill_with_prediction_resistance(&mut [0u8; 16]).unwrap();
+    }
+
+    #[test]
+    fn small_requests_across_block_boundaries_never_repeat() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..(3 * BLOCK / 24) {
+            let mut b = [0u8; 24];
+            fill(&mut b).unwrap();
+            assert!(seen.insert(b), "a 24-byte draw repeated");
+        }
+        // After a seed, buffered bytes from before are not served.
+        seed(b"x").unwrap();
+        let a: [u8; 8] = array().unwrap();
+        assert_ne!(a, [0u8; 8]);
     }
 
     #[test]

@@ -26,12 +26,10 @@ pub unsafe extern "C" fn C_GenerateRandom(
             m.check_session(hSession)?;
             return Err(Error::ArgumentsBad);
         }
-        let mut buf = vec![0u8; len];
-        m.generate_random(hSession, &mut buf)?;
-        if len > 0 {
-            // SAFETY: RandomData is non-NULL and, per the spec, writable for ulRandomLen bytes.
-            unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), RandomData, len) };
-        }
+        // SAFETY: RandomData is non-NULL when len > 0 (checked above) and, per the spec,
+        // writable for ulRandomLen bytes that nothing else accesses during the call.
+        let out = unsafe { crate::ptr::slice_mut(RandomData, ulRandomLen) }?;
+        m.generate_random(hSession, out)?;
         Ok(())
     })
 }
