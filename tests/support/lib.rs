@@ -85,6 +85,18 @@ pub fn padded(s: &str, n: usize) -> Vec<u8> {
     v
 }
 
+/// Run one of this package's helper programs with piped output; fails the test if it
+/// runs longer than two minutes.
+pub fn run_helper(exe: &str, args: &[&std::ffi::OsStr]) -> Output {
+    let child = std::process::Command::new(exe)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {exe}: {e}"));
+    wait_with_timeout(child, Duration::from_secs(120))
+}
+
 /// Wait for a helper process, killing it after `limit` so a deadlocked
 /// module fails the test instead of hanging it.
 pub fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
