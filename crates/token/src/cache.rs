@@ -68,6 +68,8 @@ pub struct TokenCache {
     entries: HashMap<ObjectHandle, Entry>,
     by_db: HashMap<i64, ObjectHandle>,
     index: HashMap<(AttrType, Vec<u8>), BTreeSet<ObjectHandle>>,
+    /// Session objects by owning session (closing a session never scans all objects).
+    owned: HashMap<SessionHandle, BTreeSet<ObjectHandle>>,
     next: u64,
 }
 
@@ -92,6 +94,7 @@ impl TokenCache {
             entries: HashMap::new(),
             by_db: HashMap::new(),
             index: HashMap::new(),
+            owned: HashMap::new(),
             next: 1,
         }
     }
@@ -238,28 +241,30 @@ impl TokenCache {
     /// Remove an object from the view (token object: after it left the store).
     pub fn remove(&mut self, h: ObjectHandle) {
         self.unindex(h);
-        if let Some(Entry { place: Place::Token { db_id, .. }, .. }) = self.entries.remove(&h) {
-            self.by_db.remove(&db_id);
+        match self.entries.remove(&h).map(|e| e.place) {
+            Some(Place::Token { db_id, .. }) => {
+                self.by_db.remove(&db_id);
+            }
+            Some(Place::Session(owner)) => {
+                if let Some(set) = self.owned.get_mut(&owner) {
+                    set.remove(&h);
+                    if set.is_empty() {
+                        self.owned.remove(&owner);
+                    }
+                }
+            }
+            None => {}
         }
     }
 
     /// Session objects owned by `owner`.
     pub fn session_objects_of(&self, owner: SessionHandle) -> Vec<ObjectHandle> {
-        self.entries
-            .iter()
-            .filter(|(_, e)| e.place == Place::Session(owner))
-            .map(|(h, _)| *h)
-            .collect()
+        self.owned.get(&owner).map(|s| s.iter().copied().collect()).unwrap_or_default()
     }
 
     /// Every session object (for C_CloseAllSessions and C_InitToken).
     pub fn drop_all_session_objects(&mut self) {
-        let hs: Vec<_> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| matches!(e.place, Place::Session(_)))
-            .map(|(h, _)| *h)
-            .collect();
+        let hs: Vec<_> = self.owned.values().flatten().copied().collect();
         for h in hs {
             self.remove(h);
         }

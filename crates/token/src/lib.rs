@@ -14,6 +14,7 @@ pub mod objects;
 pub mod pin;
 pub mod policy;
 pub mod session;
+pub mod session_table;
 pub mod store;
 pub mod types;
 

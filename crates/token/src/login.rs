@@ -197,7 +197,7 @@ impl Module {
             }
             cache.logout()?;
         }
-        let sessions: Vec<_> = self.sessions.read().values().cloned().collect();
+        let sessions = self.sessions.all();
         for s in sessions {
             let mut s = s.lock();
             if s.slot == slot {

@@ -1,7 +1,7 @@
 //! The module instance: configuration, store, the per-token caches and the session table.
 //! Slot and session management live here; login and objects in their own files.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,6 +12,7 @@ use crate::cache::TokenCache;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::session::{self, Session};
+use crate::session_table::SessionTable;
 use crate::store::{Role, Store};
 use crate::types::{SessionHandle, SlotId};
 
@@ -62,8 +63,7 @@ pub struct Module {
     last_data_version: Mutex<i64>,
     slots_seen: Mutex<Option<(u64, Vec<SlotId>)>>,
     tokens: RwLock<BTreeMap<SlotId, Shared<TokenCache>>>,
-    pub(crate) sessions: RwLock<HashMap<SessionHandle, Arc<Mutex<Session>>>>,
-    next_session: AtomicU64,
+    pub(crate) sessions: SessionTable,
 }
 
 impl Module {
@@ -78,8 +78,7 @@ impl Module {
             last_data_version: Mutex::new(dv),
             slots_seen: Mutex::new(None),
             tokens: RwLock::new(BTreeMap::new()),
-            sessions: RwLock::new(HashMap::new()),
-            next_session: AtomicU64::new(1),
+            sessions: SessionTable::default(),
         })
     }
 
@@ -222,22 +221,12 @@ impl Module {
 
     /// (all, read-write) sessions this application has on `slot`.
     pub fn session_counts(&self, slot: SlotId) -> (u64, u64) {
-        let sessions = self.sessions.read();
-        let mut all = 0;
-        let mut rw = 0;
-        for s in sessions.values() {
-            let s = s.lock();
-            if s.slot == slot {
-                all += 1;
-                rw += u64::from(s.rw);
-            }
-        }
-        (all, rw)
+        self.sessions.counts(slot)
     }
 
     /// The session behind a handle.
     pub(crate) fn session(&self, h: SessionHandle) -> Result<Arc<Mutex<Session>>> {
-        self.sessions.read().get(&h).cloned().ok_or(Error::SessionHandleInvalid)
+        self.sessions.get(h)
     }
 
     /// `Ok` when `h` names an open session (for functions with nothing else to check yet).
@@ -271,20 +260,12 @@ impl Module {
         if so && !rw {
             return Err(Error::SessionReadWriteSoExists);
         }
-        let mut sessions = self.sessions.write();
-        let open = sessions.values().filter(|s| s.lock().slot == slot).count() as u64;
-        if open >= self.config.max_sessions {
-            return Err(Error::SessionCount);
-        }
-        let h = self.next_session.fetch_add(1, Ordering::Relaxed);
-        sessions.insert(h, Arc::new(Mutex::new(Session::new(slot, rw))));
-        Ok(h)
+        self.sessions.open(slot, rw, self.config.max_sessions)
     }
 
     /// C_CloseSession: its session objects go; the last session of a token logs out.
     pub fn close_session(&self, h: SessionHandle) -> Result<()> {
-        let s = self.sessions.write().remove(&h).ok_or(Error::SessionHandleInvalid)?;
-        let slot = s.lock().slot;
+        let slot = self.sessions.close(h)?;
         self.after_close(slot, &[h])
     }
 
@@ -293,6 +274,14 @@ impl Module {
         // Counted before the cache lock: a session mutex is never taken while a cache lock is
         // held (the find path takes them in the other order).
         let none_left = self.session_counts(slot).0 == 0;
+        let needs_write = {
+            let c = t.read();
+            (none_left && c.login.is_some())
+                || closed.iter().any(|h| !c.session_objects_of(*h).is_empty())
+        };
+        if !needs_write {
+            return Ok(());
+        }
         let mut cache = t.write();
         for h in closed {
             for o in cache.session_objects_of(*h) {
@@ -308,15 +297,7 @@ impl Module {
     /// C_CloseAllSessions.
     pub fn close_all_sessions(&self, slot: SlotId) -> Result<()> {
         self.check_slot(slot)?;
-        let closed: Vec<SessionHandle> = {
-            let mut sessions = self.sessions.write();
-            let hs: Vec<_> =
-                sessions.iter().filter(|(_, s)| s.lock().slot == slot).map(|(h, _)| *h).collect();
-            for h in &hs {
-                sessions.remove(h);
-            }
-            hs
-        };
+        let closed = self.sessions.close_slot(slot);
         self.after_close(slot, &closed)
     }
 
@@ -376,7 +357,7 @@ impl Module {
 
     /// Checkpoint the store so nothing lingers in the WAL (C_Finalize).
     pub fn shutdown(&self) {
-        self.sessions.write().clear();
+        self.sessions.clear();
         if let Err(e) = self.store.checkpoint() {
             log::warn!("checkpoint at finalize failed: {e}");
         }
