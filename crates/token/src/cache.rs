@@ -227,6 +227,7 @@ impl TokenCache {
                 row: None,
             },
         );
+        self.owned.entry(owner).or_default().insert(h);
         Ok(h)
     }
 
@@ -345,5 +346,27 @@ impl TokenCache {
     /// Whether no objects are known.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_objects_are_indexed_by_owner() {
+        let mut c = TokenCache::new(0);
+        let a = c.add_session_object(7, false, Attributes::new()).unwrap();
+        let b = c.add_session_object(7, false, Attributes::new()).unwrap();
+        let other = c.add_session_object(8, false, Attributes::new()).unwrap();
+        let mut owned = c.session_objects_of(7);
+        owned.sort_unstable();
+        assert_eq!(owned, vec![a, b]);
+        c.remove(a);
+        assert_eq!(c.session_objects_of(7), vec![b]);
+        c.drop_all_session_objects();
+        assert!(c.session_objects_of(7).is_empty() && c.session_objects_of(8).is_empty());
+        assert!(c.visible(other).is_none());
+        assert_eq!(TokenCache::slot_of(a), Some(0));
     }
 }
