@@ -85,6 +85,33 @@ pub fn padded(s: &str, n: usize) -> Vec<u8> {
     v
 }
 
+/// Fork; run `child` in the child process and leave it with `_exit` (no destructors, no
+/// atexit handlers of the parent), and return the child's exit code in the parent
+/// (100 if it did not exit normally). Call it only from a single-threaded program.
+pub fn fork_and_wait(child: impl FnOnce() -> i32) -> i32 {
+    use std::io::Write;
+    // Nothing buffered may be written twice.
+    let _ = std::io::stdout().flush();
+    // SAFETY: the caller is single-threaded (the module may run threads of its own; coping
+    // with that across fork is what the helpers test).
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        panic!("fork: {}", std::io::Error::last_os_error());
+    }
+    if pid == 0 {
+        let code = child();
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // SAFETY: leave without running the parent's destructors or atexit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: pid is our child; status is a valid out-pointer.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid, "waitpid: {}", std::io::Error::last_os_error());
+    if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 100 }
+}
+
 /// Run one of this package's helper programs with piped output; fails the test if it
 /// runs longer than two minutes.
 pub fn run_helper(exe: &str, args: &[&std::ffi::OsStr]) -> Output {

@@ -263,14 +263,6 @@ impl TokenCache {
         self.owned.get(&owner).map(|s| s.iter().copied().collect()).unwrap_or_default()
     }
 
-    /// Every session object (for C_CloseAllSessions and C_InitToken).
-    pub fn drop_all_session_objects(&mut self) {
-        let hs: Vec<_> = self.owned.values().flatten().copied().collect();
-        for h in hs {
-            self.remove(h);
-        }
-    }
-
     /// Whether the current login lets the application see private objects.
     pub fn user_logged_in(&self) -> bool {
         matches!(self.login, Some(Login { role: Role::User, .. }))
@@ -337,16 +329,6 @@ impl TokenCache {
             })
             .collect()
     }
-
-    /// Number of objects known (for status and tests).
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether no objects are known.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -364,7 +346,8 @@ mod tests {
         assert_eq!(owned, vec![a, b]);
         c.remove(a);
         assert_eq!(c.session_objects_of(7), vec![b]);
-        c.drop_all_session_objects();
+        c.remove(b);
+        c.remove(other);
         assert!(c.session_objects_of(7).is_empty() && c.session_objects_of(8).is_empty());
         assert!(c.visible(other).is_none());
         assert_eq!(TokenCache::slot_of(a), Some(0));

@@ -6,12 +6,12 @@
 //! `usage: forker <library> <slot> <user-pin>`
 //! Prints "child ok" / "parent ok"; exit 0 if both sides passed.
 
+use craton_blackbox::fork_and_wait;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error, RvError};
 use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
-use std::io::Write;
 use std::process::exit;
 
 fn args() -> (String, Slot, String) {
@@ -94,28 +94,7 @@ fn main() {
     ctx.initialize(init_args()).expect("C_Initialize");
     let session = ctx.open_rw_session(slot).expect("C_OpenSession");
     session.login(UserType::User, Some(&AuthPin::from(pin.as_str()))).expect("C_Login");
-    std::io::stdout().flush().unwrap();
-
-    // SAFETY: this program is single-threaded (the module may run threads of
-    // its own; coping with that across fork is what is being tested).
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        panic!("fork: {}", std::io::Error::last_os_error());
-    }
-    if pid == 0 {
-        let code = child(&ctx, slot, &session);
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().flush();
-        // SAFETY: leave without running the parent's destructors or atexit
-        // handlers in the child.
-        unsafe { libc::_exit(code) };
-    }
-
-    let mut status = 0;
-    // SAFETY: pid is our child; status is a valid out-pointer.
-    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
-    assert_eq!(waited, pid, "waitpid: {}", std::io::Error::last_os_error());
-    let child_code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 100 };
+    let child_code = fork_and_wait(|| child(&ctx, slot, &session));
 
     if let Err(e) = parent_checks(&ctx, &session) {
         eprintln!("parent: {e}");

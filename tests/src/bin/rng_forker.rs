@@ -11,6 +11,7 @@
 //! (64 hex digits each); exit 0 if every step worked, else the failing side
 //! explains on stderr.
 
+use craton_blackbox::fork_and_wait;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::slot::Slot;
 use std::io::Write;
@@ -52,27 +53,7 @@ fn child(ctx: &Pkcs11, slot: Slot, label: &str) -> i32 {
 
 /// Fork, run [`child`] in the child and return its exit code in the parent.
 fn fork_child(ctx: &Pkcs11, slot: Slot, label: &str) -> i32 {
-    // Nothing buffered may be written twice.
-    std::io::stdout().flush().unwrap();
-    // SAFETY: this program is single-threaded (the module may run threads of
-    // its own; coping with that across fork is the module's job).
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        panic!("fork: {}", std::io::Error::last_os_error());
-    }
-    if pid == 0 {
-        let code = child(ctx, slot, label);
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().flush();
-        // SAFETY: leave without running the parent's destructors or atexit
-        // handlers in the child.
-        unsafe { libc::_exit(code) };
-    }
-    let mut status = 0;
-    // SAFETY: pid is our child; status is a valid out-pointer.
-    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
-    assert_eq!(waited, pid, "waitpid: {}", std::io::Error::last_os_error());
-    if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 100 }
+    fork_and_wait(|| child(ctx, slot, label))
 }
 
 fn main() {
