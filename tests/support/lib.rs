@@ -3,6 +3,7 @@
 //! (docs/BEHAVIOUR.md), so each test has its own module state and store
 //! and tests can run in parallel.
 
+pub mod kat;
 pub mod raw;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};

@@ -13,6 +13,14 @@ pub enum CryptoError {
     InvalidParameter,
     /// The random source could not deliver.
     RandomFailure,
+    /// Encoded input (DER, padding) is malformed.
+    InvalidEncoding,
+    /// A signature or MAC did not verify.
+    BadSignature,
+    /// Key material is malformed or inconsistent.
+    InvalidKey,
+    /// The backend failed for no reason we can name.
+    Backend,
 }
 
 impl fmt::Display for CryptoError {
@@ -22,9 +30,25 @@ impl fmt::Display for CryptoError {
             Self::InvalidLength => "invalid length",
             Self::InvalidParameter => "invalid parameter",
             Self::RandomFailure => "random source failure",
+            Self::InvalidEncoding => "invalid encoding",
+            Self::BadSignature => "signature invalid",
+            Self::InvalidKey => "invalid key",
+            Self::Backend => "backend failure",
         };
         f.write_str(text)
     }
 }
 
 impl std::error::Error for CryptoError {}
+
+impl From<aws_lc_rs::error::Unspecified> for CryptoError {
+    fn from(_: aws_lc_rs::error::Unspecified) -> Self {
+        Self::Backend
+    }
+}
+
+impl From<aws_lc_rs::error::KeyRejected> for CryptoError {
+    fn from(_: aws_lc_rs::error::KeyRejected) -> Self {
+        Self::InvalidKey
+    }
+}

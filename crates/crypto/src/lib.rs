@@ -5,6 +5,11 @@
 #![forbid(unsafe_code)]
 
 pub mod aead;
+pub mod aes;
+pub mod der;
+pub mod digest;
+pub mod ec;
+pub mod edwards;
 pub mod entropy;
 pub mod error;
 pub mod hash;
@@ -12,6 +17,7 @@ pub mod hmac_drbg;
 pub mod integrity;
 pub mod pin_kdf;
 pub mod rng;
+pub mod rsa;
 pub mod self_test;
 
 pub use error::CryptoError;

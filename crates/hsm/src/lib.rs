@@ -8,6 +8,7 @@ mod funclist;
 pub mod functions;
 mod libpath;
 mod logger;
+pub mod mech;
 mod post;
 pub mod ptr;
 pub mod rv;

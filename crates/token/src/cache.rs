@@ -6,12 +6,13 @@
 //! master key, and go back to sealed-only at logout.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use craton_crypto::aead;
 
 use crate::attrs::Attributes;
 use crate::error::{Error, Result};
+use crate::keys::KeyObj;
 use crate::pin::MasterKey;
 use crate::store::{Changes, ObjectRow, Role};
 use crate::types::{AttrType, ObjectHandle, SessionHandle, SlotId};
@@ -44,6 +45,8 @@ pub struct Entry {
     pub attrs: Option<Arc<Attributes>>,
     /// The stored row, kept to decrypt at login (token objects only).
     row: Option<ObjectRow>,
+    /// The usable key, built on first use from these attributes (keys only).
+    pub material: Arc<OnceLock<Result<Arc<KeyObj>>>>,
 }
 
 /// Who is logged in to this token in this application.
@@ -190,6 +193,7 @@ impl TokenCache {
             private: row.private,
             attrs,
             row: Some(row),
+            material: Arc::default(),
         };
         self.put(h, entry);
         Ok(h)
@@ -225,6 +229,7 @@ impl TokenCache {
                 private,
                 attrs: Some(Arc::new(attrs)),
                 row: None,
+                material: Arc::default(),
             },
         );
         self.owned.entry(owner).or_default().insert(h);
@@ -235,6 +240,7 @@ impl TokenCache {
     pub fn replace_session_attrs(&mut self, h: ObjectHandle, attrs: Attributes) {
         if let Some(mut e) = self.entries.get(&h).cloned() {
             e.attrs = Some(Arc::new(attrs));
+            e.material = Arc::default();
             self.put(h, e);
         }
     }

@@ -6,11 +6,16 @@
 pub mod attrs;
 pub mod cache;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod fsperm;
+pub mod keygen;
+pub mod keys;
 pub mod login;
+pub mod mechanism;
 pub mod module;
 pub mod objects;
+pub mod ops;
 pub mod pin;
 pub mod policy;
 pub mod session;

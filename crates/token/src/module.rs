@@ -141,6 +141,15 @@ impl Module {
         Ok(t)
     }
 
+    /// The cache of `slot`'s token as last synchronised (hot path: no store query). Callers
+    /// fall back to [`Self::token`] when what they look for is missing.
+    pub(crate) fn token_cached(&self, slot: SlotId) -> Result<Shared<TokenCache>> {
+        if let Some(t) = self.tokens.read().get(&slot) {
+            return Ok(t.clone());
+        }
+        self.token(slot)
+    }
+
     /// Follow other processes' commits: cheap when nothing changed.
     fn sync(&self, slot: SlotId, t: &Shared<TokenCache>) -> Result<()> {
         let gen_now = self.store_gen()?;

@@ -29,12 +29,12 @@ pub enum AttrValue {
 }
 
 /// The caller's view of its session and token, taken once per call.
-struct Ctx {
-    slot: SlotId,
+pub(crate) struct Ctx {
+    pub(crate) slot: SlotId,
     rw: bool,
-    actor: Actor,
+    pub(crate) actor: Actor,
     user: bool,
-    token: Arc<parking_lot::RwLock<TokenCache>>,
+    pub(crate) token: Arc<parking_lot::RwLock<TokenCache>>,
 }
 
 fn unique_id() -> Result<Vec<u8>> {
@@ -43,7 +43,7 @@ fn unique_id() -> Result<Vec<u8>> {
 }
 
 impl Module {
-    fn ctx(&self, h: SessionHandle) -> Result<Ctx> {
+    pub(crate) fn ctx(&self, h: SessionHandle) -> Result<Ctx> {
         let (slot, rw) = {
             let s = self.session(h)?;
             let s = s.lock();
@@ -70,7 +70,7 @@ impl Module {
     }
 
     /// May this caller hold an object with these attributes?
-    fn check_writable(ctx: &Ctx, attrs: &Attributes) -> Result<(bool, bool)> {
+    pub(crate) fn check_writable(ctx: &Ctx, attrs: &Attributes) -> Result<(bool, bool)> {
         let token_obj = attrs.get_bool(AttrType::TOKEN).unwrap_or(false);
         let private = attrs.get_bool(AttrType::PRIVATE).unwrap_or(true);
         if token_obj && !ctx.rw {
@@ -101,7 +101,7 @@ impl Module {
         }
     }
 
-    fn persist_new(
+    pub(crate) fn persist_new(
         &self,
         ctx: &Ctx,
         h: SessionHandle,
@@ -112,6 +112,9 @@ impl Module {
         if !token_obj {
             return ctx.token.write().add_session_object(h, private, attrs);
         }
+        // Secret key material is sealed at rest even in an object marked CKA_PRIVATE=false
+        // (such an object becomes visible only after login).
+        let private = private || holds_secret(&attrs);
         let (public, secret) = Self::encode_for_store(private, &attrs);
         let key = if secret.is_some() { Some(Self::master_key(ctx)?) } else { None };
         let row = self.store.insert_object(ctx.slot, private, &public, |id, version| {
@@ -127,7 +130,8 @@ impl Module {
         template: &[(AttrType, Vec<u8>)],
     ) -> Result<ObjectHandle> {
         let ctx = self.ctx(h)?;
-        let attrs = policy::create(template, ctx.actor)?;
+        let mut attrs = policy::create(template, ctx.actor)?;
+        crate::keys::complete(&mut attrs)?;
         self.persist_new(&ctx, h, attrs)
     }
 
@@ -176,9 +180,11 @@ impl Module {
     ) -> Result<Vec<AttrValue>> {
         let ctx = self.ctx(h)?;
         let (_, _, attrs) = self.visible(&ctx, o)?;
+        let policy = policy::ClassPolicy::of(&attrs).ok();
         Ok(types
             .iter()
             .map(|t| match attrs.get(*t) {
+                Some(_) if policy.is_some_and(|p| !p.readable(&attrs, *t)) => AttrValue::Sensitive,
                 Some(v) => AttrValue::Value(v.to_vec()),
                 None => AttrValue::Invalid,
             })
@@ -274,4 +280,12 @@ fn seal(
         }
         (Some(_), None) => Err(Error::UserNotLoggedIn),
     }
+}
+
+/// Whether the attributes hold secret key material (private and secret keys).
+pub(crate) fn holds_secret(attrs: &Attributes) -> bool {
+    matches!(
+        attrs.get_ulong(AttrType::CLASS).map(crate::types::ObjectClass),
+        Some(crate::types::ObjectClass::PRIVATE_KEY | crate::types::ObjectClass::SECRET_KEY)
+    )
 }

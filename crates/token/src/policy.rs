@@ -4,7 +4,7 @@
 
 use crate::attrs::{Attributes, bool_bytes, ulong_bytes};
 use crate::error::{Error, Result};
-use crate::types::{AttrType, CKC_X_509, ObjectClass};
+use crate::types::{AttrType, CKC_X_509, KeyType, ObjectClass, UNAVAILABLE};
 
 /// How a value must look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +33,24 @@ pub enum Fill {
 }
 
 /// Must be in the creation template.
-pub const REQUIRED: u8 = 1;
+pub const REQUIRED: u16 = 1;
 /// Cannot be changed by C_SetAttributeValue once the object exists.
-pub const FIXED: u8 = 1 << 1;
+pub const FIXED: u16 = 1 << 1;
 /// Set by the token only; a template naming it gets `CKR_ATTRIBUTE_READ_ONLY`.
-pub const GENERATED: u8 = 1 << 2;
+pub const GENERATED: u16 = 1 << 2;
 /// A C_CopyObject template may change it even though it is fixed.
-pub const COPY_MAY_SET: u8 = 1 << 3;
+pub const COPY_MAY_SET: u16 = 1 << 3;
 /// May only ever change from true to false.
-pub const ONLY_TO_FALSE: u8 = 1 << 4;
+pub const ONLY_TO_FALSE: u16 = 1 << 4;
 /// Only the SO may set it to true.
-pub const SO_SETS_TRUE: u8 = 1 << 5;
+pub const SO_SETS_TRUE: u16 = 1 << 5;
+/// May only ever change from false to true.
+pub const ONLY_TO_TRUE: u16 = 1 << 6;
+/// Key material: never revealed while the key is sensitive or unextractable, and never
+/// named in a generate/unwrap/derive template (the token supplies it).
+pub const MATERIAL: u16 = 1 << 7;
+/// Secret key material (as opposed to public components such as a modulus).
+pub const SECRET: u16 = 1 << 8;
 
 /// One row of the table.
 #[derive(Debug, Clone, Copy)]
@@ -55,10 +62,10 @@ pub struct Rule {
     /// Its default.
     pub default: Fill,
     /// Flag bits above.
-    pub flags: u8,
+    pub flags: u16,
 }
 
-const fn rule(ty: AttrType, kind: Kind, default: Fill, flags: u8) -> Rule {
+const fn rule(ty: AttrType, kind: Kind, default: Fill, flags: u16) -> Rule {
     Rule { ty, kind, default, flags }
 }
 
@@ -104,15 +111,140 @@ const X509: &[Rule] = &[
     rule(AttrType::NAME_HASH_ALGORITHM, K::Ulong, D::Absent, FIXED),
 ];
 
-/// The rows that apply to an object of these attributes (`None`: a class we do not hold).
-fn rows_for(class: ObjectClass, attrs_cert_type: Option<u64>) -> Result<[&'static [Rule]; 2]> {
+/// Common to every key.
+const KEY: &[Rule] = &[
+    rule(AttrType::KEY_TYPE, K::Ulong, D::Absent, REQUIRED | FIXED),
+    rule(AttrType::ID, K::Bytes, D::Empty, 0),
+    rule(AttrType::START_DATE, K::Date, D::Empty, 0),
+    rule(AttrType::END_DATE, K::Date, D::Empty, 0),
+    rule(AttrType::DERIVE, K::Bool, D::Bool(false), 0),
+    rule(AttrType::LOCAL, K::Bool, D::Bool(false), GENERATED | FIXED),
+    rule(AttrType::KEY_GEN_MECHANISM, K::Ulong, D::Ulong(UNAVAILABLE), GENERATED | FIXED),
+    rule(AttrType::ALLOWED_MECHANISMS, K::Bytes, D::Absent, FIXED),
+];
+
+const PUBLIC_KEY: &[Rule] = &[
+    rule(AttrType::PRIVATE, K::Bool, D::Bool(false), FIXED | COPY_MAY_SET),
+    rule(AttrType::SUBJECT, K::Bytes, D::Empty, 0),
+    rule(AttrType::ENCRYPT, K::Bool, D::Bool(true), 0),
+    rule(AttrType::VERIFY, K::Bool, D::Bool(true), 0),
+    rule(AttrType::VERIFY_RECOVER, K::Bool, D::Bool(true), 0),
+    rule(AttrType::WRAP, K::Bool, D::Bool(true), 0),
+    rule(AttrType::TRUSTED, K::Bool, D::Bool(false), SO_SETS_TRUE),
+    rule(AttrType::WRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::PUBLIC_KEY_INFO, K::Bytes, D::Absent, FIXED),
+];
+
+const PRIVATE_KEY: &[Rule] = &[
+    rule(AttrType::PRIVATE, K::Bool, D::Bool(true), FIXED | COPY_MAY_SET),
+    rule(AttrType::SUBJECT, K::Bytes, D::Empty, 0),
+    rule(AttrType::SENSITIVE, K::Bool, D::Bool(true), ONLY_TO_TRUE),
+    rule(AttrType::DECRYPT, K::Bool, D::Bool(true), 0),
+    rule(AttrType::SIGN, K::Bool, D::Bool(true), 0),
+    rule(AttrType::SIGN_RECOVER, K::Bool, D::Bool(true), 0),
+    rule(AttrType::UNWRAP, K::Bool, D::Bool(true), 0),
+    rule(AttrType::EXTRACTABLE, K::Bool, D::Bool(false), ONLY_TO_FALSE),
+    rule(AttrType::ALWAYS_SENSITIVE, K::Bool, D::Bool(false), GENERATED | FIXED),
+    rule(AttrType::NEVER_EXTRACTABLE, K::Bool, D::Bool(false), GENERATED | FIXED),
+    rule(AttrType::WRAP_WITH_TRUSTED, K::Bool, D::Bool(false), ONLY_TO_TRUE),
+    rule(AttrType::UNWRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::DERIVE_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::ALWAYS_AUTHENTICATE, K::Bool, D::Bool(false), 0),
+    rule(AttrType::PUBLIC_KEY_INFO, K::Bytes, D::Absent, FIXED),
+];
+
+const SECRET_KEY: &[Rule] = &[
+    rule(AttrType::PRIVATE, K::Bool, D::Bool(true), FIXED | COPY_MAY_SET),
+    rule(AttrType::SENSITIVE, K::Bool, D::Bool(true), ONLY_TO_TRUE),
+    rule(AttrType::ENCRYPT, K::Bool, D::Bool(true), 0),
+    rule(AttrType::DECRYPT, K::Bool, D::Bool(true), 0),
+    rule(AttrType::SIGN, K::Bool, D::Bool(true), 0),
+    rule(AttrType::VERIFY, K::Bool, D::Bool(true), 0),
+    rule(AttrType::WRAP, K::Bool, D::Bool(true), 0),
+    rule(AttrType::UNWRAP, K::Bool, D::Bool(true), 0),
+    rule(AttrType::EXTRACTABLE, K::Bool, D::Bool(false), ONLY_TO_FALSE),
+    rule(AttrType::ALWAYS_SENSITIVE, K::Bool, D::Bool(false), GENERATED | FIXED),
+    rule(AttrType::NEVER_EXTRACTABLE, K::Bool, D::Bool(false), GENERATED | FIXED),
+    rule(AttrType::CHECK_VALUE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::WRAP_WITH_TRUSTED, K::Bool, D::Bool(false), ONLY_TO_TRUE),
+    rule(AttrType::TRUSTED, K::Bool, D::Bool(false), SO_SETS_TRUE),
+    rule(AttrType::WRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::UNWRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::DERIVE_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::VALUE, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+    rule(AttrType::VALUE_LEN, K::Ulong, D::Absent, FIXED),
+];
+
+const RSA_PUBLIC: &[Rule] = &[
+    rule(AttrType::MODULUS, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL),
+    rule(AttrType::MODULUS_BITS, K::Ulong, D::Absent, FIXED),
+    rule(AttrType::PUBLIC_EXPONENT, K::Bytes, D::Absent, REQUIRED | FIXED),
+];
+
+/// CRT components are required: the module always computes with them.
+const RSA_PRIVATE: &[Rule] = &[
+    rule(AttrType::MODULUS, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL),
+    rule(AttrType::PUBLIC_EXPONENT, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL),
+    rule(AttrType::PRIVATE_EXPONENT, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+    rule(AttrType::PRIME_1, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+    rule(AttrType::PRIME_2, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+    rule(AttrType::EXPONENT_1, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+    rule(AttrType::EXPONENT_2, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+    rule(AttrType::COEFFICIENT, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+];
+
+/// EC, Edwards and Montgomery public keys.
+const EC_PUBLIC: &[Rule] = &[
+    rule(AttrType::EC_PARAMS, K::Bytes, D::Absent, REQUIRED | FIXED),
+    rule(AttrType::EC_POINT, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL),
+];
+
+/// EC, Edwards and Montgomery private keys.
+const EC_PRIVATE: &[Rule] = &[
+    rule(AttrType::EC_PARAMS, K::Bytes, D::Absent, REQUIRED | FIXED),
+    rule(AttrType::VALUE, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
+];
+
+const NONE: &[Rule] = &[];
+
+type Rows = [&'static [Rule]; 4];
+
+/// The rows that apply to an object of this class (and certificate or key type).
+fn rows_for(class: ObjectClass, cert_type: Option<u64>, key_type: Option<u64>) -> Result<Rows> {
+    let key = |by_type: fn(KeyType) -> Option<&'static [Rule]>, class_rows| match key_type {
+        None => Err(Error::TemplateIncomplete),
+        Some(k) => match by_type(KeyType(k)) {
+            Some(r) => Ok([STORAGE, KEY, class_rows, r]),
+            None => Err(Error::AttributeValueInvalid),
+        },
+    };
     match class {
-        ObjectClass::DATA => Ok([STORAGE, DATA]),
-        ObjectClass::CERTIFICATE => match attrs_cert_type {
-            Some(CKC_X_509) => Ok([STORAGE, X509]),
+        ObjectClass::DATA => Ok([STORAGE, DATA, NONE, NONE]),
+        ObjectClass::CERTIFICATE => match cert_type {
+            Some(CKC_X_509) => Ok([STORAGE, X509, NONE, NONE]),
             Some(_) => Err(Error::AttributeValueInvalid),
             None => Err(Error::TemplateIncomplete),
         },
+        ObjectClass::PUBLIC_KEY => key(
+            |t| match t {
+                KeyType::RSA => Some(RSA_PUBLIC),
+                KeyType::EC | KeyType::EC_EDWARDS | KeyType::EC_MONTGOMERY => Some(EC_PUBLIC),
+                _ => None,
+            },
+            PUBLIC_KEY,
+        ),
+        ObjectClass::PRIVATE_KEY => key(
+            |t| match t {
+                KeyType::RSA => Some(RSA_PRIVATE),
+                KeyType::EC | KeyType::EC_EDWARDS | KeyType::EC_MONTGOMERY => Some(EC_PRIVATE),
+                _ => None,
+            },
+            PRIVATE_KEY,
+        ),
+        ObjectClass::SECRET_KEY => key(
+            |t| (t == KeyType::AES || t.is_hmac()).then_some(NONE),
+            SECRET_KEY,
+        ),
         _ => Err(Error::AttributeValueInvalid),
     }
 }
@@ -120,7 +252,7 @@ fn rows_for(class: ObjectClass, attrs_cert_type: Option<u64>) -> Result<[&'stati
 /// The policy for one object class.
 #[derive(Debug, Clone, Copy)]
 pub struct ClassPolicy {
-    rows: [&'static [Rule]; 2],
+    rows: Rows,
 }
 
 impl ClassPolicy {
@@ -128,7 +260,44 @@ impl ClassPolicy {
     pub fn of(attrs: &Attributes) -> Result<Self> {
         let class = attrs.get_ulong(AttrType::CLASS).ok_or(Error::GeneralError)?;
         let ct = attrs.get_ulong(AttrType::CERTIFICATE_TYPE);
-        Ok(Self { rows: rows_for(ObjectClass(class), ct)? })
+        let kt = attrs.get_ulong(AttrType::KEY_TYPE);
+        Ok(Self { rows: rows_for(ObjectClass(class), ct, kt)? })
+    }
+
+    /// Whether the value of `ty` may be revealed for an object with these attributes.
+    pub fn readable(&self, attrs: &Attributes, ty: AttrType) -> bool {
+        match self.rule(ty) {
+            Some(r) if r.flags & SECRET != 0 => {
+                attrs.get_bool(AttrType::SENSITIVE) == Some(false)
+                    && attrs.get_bool(AttrType::EXTRACTABLE) == Some(true)
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether the template names key material the token must supply itself.
+    pub fn names_material(&self, template: &[(AttrType, Vec<u8>)]) -> bool {
+        template.iter().any(|(t, _)| self.rule(*t).is_some_and(|r| r.flags & MATERIAL != 0))
+    }
+
+    /// The policy for a new object's class, from its template.
+    pub fn for_template(template: &[(AttrType, Vec<u8>)]) -> Result<Self> {
+        let given = fold(template)?;
+        Self::for_attrs(&given)
+    }
+
+    fn for_attrs(given: &Attributes) -> Result<Self> {
+        let ulong = |t| match given.contains(t) {
+            true => given.get_ulong(t).map(Some).ok_or(Error::AttributeValueInvalid),
+            false => Ok(None),
+        };
+        let class = ulong(AttrType::CLASS)?.ok_or(Error::TemplateIncomplete)?;
+        let rows = rows_for(
+            ObjectClass(class),
+            ulong(AttrType::CERTIFICATE_TYPE)?,
+            ulong(AttrType::KEY_TYPE)?,
+        )?;
+        Ok(Self { rows })
     }
 
     /// The rule for `ty`, if the class has that attribute.
@@ -183,17 +352,8 @@ fn fold(template: &[(AttrType, Vec<u8>)]) -> Result<Attributes> {
 /// Build a new object's attributes from a C_CreateObject template (defaults filled in).
 pub fn create(template: &[(AttrType, Vec<u8>)], actor: Actor) -> Result<Attributes> {
     let given = fold(template)?;
-    if !given.contains(AttrType::CLASS) {
-        return Err(Error::TemplateIncomplete);
-    }
+    let policy = ClassPolicy::for_attrs(&given)?;
     let class = ObjectClass(given.get_ulong(AttrType::CLASS).ok_or(Error::AttributeValueInvalid)?);
-    let ct = match given.contains(AttrType::CERTIFICATE_TYPE) {
-        true => {
-            Some(given.get_ulong(AttrType::CERTIFICATE_TYPE).ok_or(Error::AttributeValueInvalid)?)
-        }
-        false => None,
-    };
-    let policy = ClassPolicy { rows: rows_for(class, ct)? };
     let mut out = Attributes::new();
     for (t, v) in given.iter() {
         let rule = policy.rule(t).ok_or(Error::AttributeTypeInvalid)?;
@@ -240,9 +400,18 @@ pub fn set(
         if rule.flags & (FIXED | GENERATED) != 0 {
             return Err(Error::AttributeReadOnly);
         }
-        out.set(t, check_value(rule, v, actor)?);
+        let v = check_value(rule, v, actor)?;
+        check_one_way(rule, current.get(t), &v)?;
+        out.set(t, v);
     }
     Ok(out)
+}
+
+/// ONLY_TO_FALSE / ONLY_TO_TRUE: a change the other way is refused.
+fn check_one_way(rule: &Rule, old: Option<&[u8]>, new: &[u8]) -> Result<()> {
+    let back_to_true = rule.flags & ONLY_TO_FALSE != 0 && new == [1] && old == Some(&[0][..]);
+    let back_to_false = rule.flags & ONLY_TO_TRUE != 0 && new == [0] && old == Some(&[1][..]);
+    if back_to_true || back_to_false { Err(Error::AttributeReadOnly) } else { Ok(()) }
 }
 
 /// Apply a C_CopyObject template to the source's attributes.
@@ -261,9 +430,7 @@ pub fn copy(
             return Err(Error::AttributeReadOnly);
         }
         let v = check_value(rule, v, actor)?;
-        if rule.flags & ONLY_TO_FALSE != 0 && v == [1] && source.get(t) == Some(&[0][..]) {
-            return Err(Error::AttributeReadOnly);
-        }
+        check_one_way(rule, source.get(t), &v)?;
         out.set(t, v);
     }
     out.remove(AttrType::UNIQUE_ID);

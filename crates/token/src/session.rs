@@ -2,12 +2,16 @@
 
 use pkcs11_sys as sys;
 
+use craton_crypto::digest::Hasher;
+
 use crate::cache::TokenCache;
+use crate::ops::Active;
+use crate::ops::cipher::CipherOp;
+use crate::ops::sign::SigOp;
 use crate::store::Role;
 use crate::types::{ObjectHandle, SlotId};
 
 /// One open session.
-#[derive(Debug)]
 pub struct Session {
     /// The slot it was opened on.
     pub slot: SlotId,
@@ -15,6 +19,26 @@ pub struct Session {
     pub rw: bool,
     /// Results of an active C_FindObjectsInit not yet returned.
     pub find: Option<std::collections::VecDeque<ObjectHandle>>,
+    /// Active encryption.
+    pub encrypt: Option<Active<CipherOp>>,
+    /// Active decryption.
+    pub decrypt: Option<Active<CipherOp>>,
+    /// Active digest.
+    pub digest: Option<Active<Hasher>>,
+    /// Active signature (or MAC).
+    pub sign: Option<Active<SigOp>>,
+    /// Active verification.
+    pub verify: Option<Active<SigOp>>,
+    /// Active signature with recovery.
+    pub sign_recover: Option<Active<SigOp>>,
+    /// Active verification with recovery.
+    pub verify_recover: Option<Active<SigOp>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("slot", &self.slot).field("rw", &self.rw).finish()
+    }
 }
 
 /// `CKS_*` state of a session, derived from its R/W flag and the token's login.
@@ -32,11 +56,29 @@ pub fn state(rw: bool, token: &TokenCache) -> u64 {
 impl Session {
     /// A new session with nothing active.
     pub fn new(slot: SlotId, rw: bool) -> Self {
-        Self { slot, rw, find: None }
+        Self {
+            slot,
+            rw,
+            find: None,
+            encrypt: None,
+            decrypt: None,
+            digest: None,
+            sign: None,
+            verify: None,
+            sign_recover: None,
+            verify_recover: None,
+        }
     }
 
     /// End every active operation (logout, cancel).
     pub fn end_operations(&mut self) {
         self.find = None;
+        self.encrypt = None;
+        self.decrypt = None;
+        self.digest = None;
+        self.sign = None;
+        self.verify = None;
+        self.sign_recover = None;
+        self.verify_recover = None;
     }
 }

@@ -4,17 +4,23 @@
 //! Argument names are the specification's (`hSession`, `pTemplate`), hence the lint allowance.
 #![allow(non_snake_case)]
 
+pub mod cipher;
 pub mod common;
 pub mod general;
+pub mod keys;
 pub mod objects;
 pub mod pending;
 pub mod random;
 pub mod sessions;
+pub mod sign;
 pub mod slots;
 
+pub use cipher::*;
 pub use general::*;
+pub use keys::*;
 pub use objects::*;
 pub use pending::*;
 pub use random::*;
 pub use sessions::*;
+pub use sign::*;
 pub use slots::*;

@@ -1,6 +1,7 @@
 //! Slots, tokens, mechanisms and PIN management.
 
 use craton_token::Error;
+use craton_token::mechanism;
 use pkcs11_sys::*;
 
 use crate::ptr;
@@ -121,7 +122,7 @@ pub unsafe extern "C" fn C_WaitForSlotEvent(
     })
 }
 
-/// The mechanisms of a slot's token (none are offered yet).
+/// The mechanisms of a slot's token (the registry, crates/token/src/mechanism.rs).
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -133,13 +134,14 @@ pub unsafe extern "C" fn C_GetMechanismList(
 ) -> CK_RV {
     guard("C_GetMechanismList", || {
         state::module()?.check_slot(slotID as u64)?;
-        let none: [CK_MECHANISM_TYPE; 0] = [];
+        let list: Vec<CK_MECHANISM_TYPE> =
+            mechanism::ALL.iter().map(|m| m.ty as CK_MECHANISM_TYPE).collect();
         // SAFETY: pulCount valid per the spec; the list pointer NULL or *pulCount long.
-        unsafe { ptr::write_list(pMechanismList, pulCount, &none) }
+        unsafe { ptr::write_list(pMechanismList, pulCount, &list) }
     })
 }
 
-/// Details of one mechanism (none are offered yet).
+/// Key sizes and functions of one mechanism.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -150,9 +152,15 @@ pub unsafe extern "C" fn C_GetMechanismInfo(
     pInfo: CK_MECHANISM_INFO_PTR,
 ) -> CK_RV {
     guard("C_GetMechanismInfo", || {
-        let _ = (type_, pInfo);
         state::module()?.check_slot(slotID as u64)?;
-        Err(Error::MechanismInvalid)
+        let m = mechanism::info(type_ as u64).ok_or(Error::MechanismInvalid)?;
+        let info = CK_MECHANISM_INFO {
+            ulMinKeySize: m.min as CK_ULONG,
+            ulMaxKeySize: m.max as CK_ULONG,
+            flags: m.flags as CK_FLAGS,
+        };
+        // SAFETY: pInfo valid for a write per the spec (NULL is refused).
+        unsafe { ptr::write(pInfo, info) }
     })
 }
 

@@ -1,0 +1,70 @@
+//! C_GenerateKey and C_GenerateKeyPair.
+
+use pkcs11_sys::*;
+
+use crate::state::{self, guard};
+use crate::{mech, ptr};
+
+/// Generate a secret key.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GenerateKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulCount: CK_ULONG,
+    phKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_GenerateKey", || {
+        let module = state::module()?;
+        module.check_session(hSession as u64)?;
+        // SAFETY: pMechanism and pTemplate per the spec.
+        let (m, t) = unsafe { (mech::read(pMechanism)?, ptr::read_template(pTemplate, ulCount)?) };
+        if phKey.is_null() {
+            return Err(craton_token::Error::ArgumentsBad);
+        }
+        let h = module.generate_key(hSession as u64, &m, &t)?;
+        // SAFETY: phKey checked non-NULL, valid for a write per the spec.
+        unsafe { ptr::write(phKey, h as CK_OBJECT_HANDLE) }
+    })
+}
+
+/// Generate a key pair.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GenerateKeyPair(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    pPublicKeyTemplate: CK_ATTRIBUTE_PTR,
+    ulPublicKeyAttributeCount: CK_ULONG,
+    pPrivateKeyTemplate: CK_ATTRIBUTE_PTR,
+    ulPrivateKeyAttributeCount: CK_ULONG,
+    phPublicKey: CK_OBJECT_HANDLE_PTR,
+    phPrivateKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_GenerateKeyPair", || {
+        let module = state::module()?;
+        module.check_session(hSession as u64)?;
+        // SAFETY: pMechanism and both templates per the spec.
+        let (m, pt, kt) = unsafe {
+            (
+                mech::read(pMechanism)?,
+                ptr::read_template(pPublicKeyTemplate, ulPublicKeyAttributeCount)?,
+                ptr::read_template(pPrivateKeyTemplate, ulPrivateKeyAttributeCount)?,
+            )
+        };
+        if phPublicKey.is_null() || phPrivateKey.is_null() {
+            return Err(craton_token::Error::ArgumentsBad);
+        }
+        let (p, k) = module.generate_key_pair(hSession as u64, &m, &pt, &kt)?;
+        // SAFETY: both checked non-NULL, valid for writes per the spec.
+        unsafe {
+            ptr::write(phPublicKey, p as CK_OBJECT_HANDLE)?;
+            ptr::write(phPrivateKey, k as CK_OBJECT_HANDLE)
+        }
+    })
+}

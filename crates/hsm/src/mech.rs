@@ -1,0 +1,168 @@
+//! Mechanism parameters read from caller memory once, at `*Init`, into typed values.
+
+use craton_token::mechanism::{self, Mechanism, Param, ParamKind};
+use craton_token::ops::Out;
+use craton_token::{Error, Result};
+use pkcs11_sys::*;
+
+use crate::ptr;
+
+/// Read a structure parameter of exactly its size.
+///
+/// # Safety
+/// `m.pParameter` must be NULL or valid for `m.ulParameterLen` bytes.
+unsafe fn param_struct<T: Copy>(m: &CK_MECHANISM) -> Result<T> {
+    if m.pParameter.is_null() || m.ulParameterLen as usize != size_of::<T>() {
+        return Err(Error::MechanismParamInvalid);
+    }
+    // SAFETY: non-NULL, ulParameterLen bytes valid per the contract, and that is size_of::<T>
+    // (read_unaligned: callers need not align their parameter blocks).
+    Ok(unsafe { (m.pParameter as *const T).read_unaligned() })
+}
+
+/// Copy `len` bytes at `p` (NULL with 0 is empty); a bad pointer/length pair is a parameter
+/// error.
+///
+/// # Safety
+/// `p` must be NULL or valid for `len` bytes.
+unsafe fn bytes(p: *const u8, len: CK_ULONG) -> Result<Vec<u8>> {
+    // SAFETY: forwarded contract.
+    unsafe { ptr::slice(p, len) }.map(<[u8]>::to_vec).map_err(|_| Error::MechanismParamInvalid)
+}
+
+/// The 2.40 layout of CK_GCM_PARAMS (no ulIvBits), still sent by some clients.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct GcmParams240 {
+    p_iv: CK_BYTE_PTR,
+    ul_iv_len: CK_ULONG,
+    p_aad: CK_BYTE_PTR,
+    ul_aad_len: CK_ULONG,
+    ul_tag_bits: CK_ULONG,
+}
+
+/// Decode the caller's mechanism. Unknown mechanisms are `CKR_MECHANISM_INVALID`; a
+/// parameter of the wrong shape is `CKR_MECHANISM_PARAM_INVALID`.
+///
+/// # Safety
+/// `p` must be NULL or point to a CK_MECHANISM whose parameter pointer is NULL or valid for
+/// its stated length, and every pointer inside the parameter valid for its stated length.
+pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
+    // SAFETY: forwarded contract.
+    let m: CK_MECHANISM = unsafe { ptr::read(p) }?;
+    let info = mechanism::info(m.mechanism as u64).ok_or(Error::MechanismInvalid)?;
+    // SAFETY (all blocks below): the parameter pointers come from the caller's mechanism and
+    // are valid for their stated lengths per this function's contract.
+    let param = match info.param {
+        ParamKind::None if m.ulParameterLen == 0 => Param::None,
+        ParamKind::None => return Err(Error::MechanismParamInvalid),
+        ParamKind::Iv16 | ParamKind::OptionalIv => {
+            // SAFETY: see above.
+            Param::Bytes(unsafe { bytes(m.pParameter as *const u8, m.ulParameterLen) }?)
+        }
+        ParamKind::Ctr => {
+            // SAFETY: see above.
+            let c: CK_AES_CTR_PARAMS = unsafe { param_struct(&m) }?;
+            Param::Ctr { counter_bits: c.ulCounterBits as u64, block: c.cb }
+        }
+        ParamKind::Gcm => {
+            if m.ulParameterLen as usize == size_of::<GcmParams240>() {
+                // SAFETY: see above.
+                let g: GcmParams240 = unsafe { param_struct(&m) }?;
+                Param::Gcm {
+                    // SAFETY: see above.
+                    iv: unsafe { bytes(g.p_iv, g.ul_iv_len) }?,
+                    // SAFETY: see above.
+                    aad: unsafe { bytes(g.p_aad, g.ul_aad_len) }?,
+                    tag_bits: g.ul_tag_bits as u64,
+                }
+            } else {
+                // SAFETY: see above.
+                let g: CK_GCM_PARAMS = unsafe { param_struct(&m) }?;
+                Param::Gcm {
+                    // SAFETY: see above.
+                    iv: unsafe { bytes(g.pIv, g.ulIvLen) }?,
+                    // SAFETY: see above.
+                    aad: unsafe { bytes(g.pAAD, g.ulAADLen) }?,
+                    tag_bits: g.ulTagBits as u64,
+                }
+            }
+        }
+        ParamKind::Pss => {
+            // SAFETY: see above.
+            let p: CK_RSA_PKCS_PSS_PARAMS = unsafe { param_struct(&m) }?;
+            Param::Pss { hash: p.hashAlg as u64, mgf: p.mgf as u64, salt: p.sLen as u64 }
+        }
+        ParamKind::Oaep => {
+            // SAFETY: see above.
+            let p: CK_RSA_PKCS_OAEP_PARAMS = unsafe { param_struct(&m) }?;
+            Param::Oaep {
+                hash: p.hashAlg as u64,
+                mgf: p.mgf as u64,
+                source: p.source as u64,
+                // SAFETY: see above.
+                label: unsafe { bytes(p.pSourceData as *const u8, p.ulSourceDataLen) }?,
+            }
+        }
+        ParamKind::MacLen => {
+            // SAFETY: see above.
+            let n: CK_ULONG = unsafe { param_struct(&m) }?;
+            Param::MacLen(n as u64)
+        }
+        ParamKind::Ecdh => {
+            // SAFETY: see above.
+            let p: CK_ECDH1_DERIVE_PARAMS = unsafe { param_struct(&m) }?;
+            Param::Ecdh {
+                kdf: p.kdf as u64,
+                // SAFETY: see above.
+                shared: unsafe { bytes(p.pSharedData, p.ulSharedDataLen) }?,
+                // SAFETY: see above.
+                public: unsafe { bytes(p.pPublicData, p.ulPublicDataLen) }?,
+            }
+        }
+        ParamKind::Data => {
+            // SAFETY: see above.
+            let p: CK_KEY_DERIVATION_STRING_DATA = unsafe { param_struct(&m) }?;
+            // SAFETY: see above.
+            Param::Bytes(unsafe { bytes(p.pData, p.ulLen) }?)
+        }
+        ParamKind::CbcData => {
+            // SAFETY: see above.
+            let p: CK_AES_CBC_ENCRYPT_DATA_PARAMS = unsafe { param_struct(&m) }?;
+            // SAFETY: see above.
+            Param::CbcData { iv: p.iv, data: unsafe { bytes(p.pData, p.length) }? }
+        }
+    };
+    Ok(Mechanism { ty: m.mechanism as u64, param })
+}
+
+/// The capacity the caller offers: None for a NULL buffer (length query).
+///
+/// # Safety
+/// `len` must be valid for reads of a CK_ULONG when not NULL.
+pub unsafe fn capacity(out: *const u8, len: *const CK_ULONG) -> Result<Option<usize>> {
+    // SAFETY: forwarded contract.
+    let n = unsafe { ptr::read(len) }?;
+    Ok((!out.is_null()).then_some(usize::try_from(n).unwrap_or(usize::MAX)))
+}
+
+/// Deliver an operation's output under the two-call convention.
+///
+/// # Safety
+/// `len` must be valid for writes of a CK_ULONG; `out`, when not NULL, valid for writes of
+/// the capacity the caller stated in `*len` before the call.
+pub unsafe fn deliver(r: Out, out: *mut u8, len: *mut CK_ULONG) -> Result<()> {
+    match r {
+        Out::Len(n) => {
+            // SAFETY: forwarded contract.
+            unsafe { ptr::write(len, n as CK_ULONG) }?;
+            if out.is_null() { Ok(()) } else { Err(Error::BufferTooSmall) }
+        }
+        Out::Data(d) => {
+            // SAFETY: `out` holds at least the capacity, which the token checked is >= d.len().
+            unsafe { ptr::copy_out(out, &d) };
+            // SAFETY: forwarded contract.
+            unsafe { ptr::write(len, d.len() as CK_ULONG) }
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The mechanism registry: every mechanism the module offers, with the key sizes and
+//! functions C_GetMechanismInfo reports, and how its parameter is shaped. The C ABI decodes
+//! parameters by [`ParamKind`]; the README's mechanism table is generated from [`ALL`].
+
+use pkcs11_sys as sys;
+
+/// A `CKM_*` value.
+pub type MechType = u64;
+
+/// The shape of a mechanism's parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// No parameter.
+    None,
+    /// A 16-byte IV.
+    Iv16,
+    /// `CK_AES_CTR_PARAMS`.
+    Ctr,
+    /// `CK_GCM_PARAMS` (3.0 layout).
+    Gcm,
+    /// `CK_RSA_PKCS_PSS_PARAMS`.
+    Pss,
+    /// `CK_RSA_PKCS_OAEP_PARAMS`.
+    Oaep,
+    /// `CK_MAC_GENERAL_PARAMS` (a `CK_ULONG` length).
+    MacLen,
+    /// `CK_ECDH1_DERIVE_PARAMS`.
+    Ecdh,
+    /// `CK_KEY_DERIVATION_STRING_DATA`.
+    Data,
+    /// `CK_AES_CBC_ENCRYPT_DATA_PARAMS`.
+    CbcData,
+    /// An optional IV for key wrap (empty or 8 bytes for KW, 4 for KWP).
+    OptionalIv,
+}
+
+/// A typed, validated-shape parameter (decoded once at `*Init`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    /// None given.
+    None,
+    /// IV or data bytes.
+    Bytes(Vec<u8>),
+    /// AES-CTR.
+    Ctr {
+        /// Counter width in bits.
+        counter_bits: u64,
+        /// Initial counter block.
+        block: [u8; 16],
+    },
+    /// AES-GCM.
+    Gcm {
+        /// IV.
+        iv: Vec<u8>,
+        /// AAD.
+        aad: Vec<u8>,
+        /// Tag length in bits.
+        tag_bits: u64,
+    },
+    /// RSA-PSS.
+    Pss {
+        /// `CKM_*` hash.
+        hash: u64,
+        /// `CKG_*` MGF.
+        mgf: u64,
+        /// Salt length.
+        salt: u64,
+    },
+    /// RSA-OAEP.
+    Oaep {
+        /// `CKM_*` hash.
+        hash: u64,
+        /// `CKG_*` MGF.
+        mgf: u64,
+        /// `CKZ_*` source.
+        source: u64,
+        /// Label.
+        label: Vec<u8>,
+    },
+    /// Output length of a _GENERAL MAC.
+    MacLen(u64),
+    /// ECDH.
+    Ecdh {
+        /// `CKD_*`.
+        kdf: u64,
+        /// Shared info for the KDF.
+        shared: Vec<u8>,
+        /// Peer public value.
+        public: Vec<u8>,
+    },
+    /// AES-CBC key derivation: IV and data.
+    CbcData {
+        /// IV.
+        iv: [u8; 16],
+        /// Data to encrypt.
+        data: Vec<u8>,
+    },
+}
+
+/// A mechanism and its parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mechanism {
+    /// `CKM_*`.
+    pub ty: MechType,
+    /// Its parameter.
+    pub param: Param,
+}
+
+/// One registry row.
+#[derive(Debug, Clone, Copy)]
+pub struct MechInfo {
+    /// `CKM_*`.
+    pub ty: MechType,
+    /// Name for documentation.
+    pub name: &'static str,
+    /// Smallest key size (bits for RSA/EC, bytes for secret keys).
+    pub min: u64,
+    /// Largest key size.
+    pub max: u64,
+    /// `CKF_*` function flags.
+    pub flags: u64,
+    /// Parameter shape.
+    pub param: ParamKind,
+}
+
+const E: u64 = sys::CKF_ENCRYPT as u64;
+const D: u64 = sys::CKF_DECRYPT as u64;
+const S: u64 = sys::CKF_SIGN as u64;
+const V: u64 = sys::CKF_VERIFY as u64;
+const SR: u64 = sys::CKF_SIGN_RECOVER as u64;
+const VR: u64 = sys::CKF_VERIFY_RECOVER as u64;
+const W: u64 = sys::CKF_WRAP as u64;
+const U: u64 = sys::CKF_UNWRAP as u64;
+const G: u64 = sys::CKF_GENERATE as u64;
+const GP: u64 = sys::CKF_GENERATE_KEY_PAIR as u64;
+const DV: u64 = sys::CKF_DERIVE as u64;
+const DG: u64 = sys::CKF_DIGEST as u64;
+/// EC capability flags: prime fields, curves named by OID, uncompressed points.
+const ECF: u64 = (sys::CKF_EC_F_P | sys::CKF_EC_OID | sys::CKF_EC_UNCOMPRESS) as u64;
+
+const fn m(ty: sys::CK_MECHANISM_TYPE, name: &'static str, min: u64, max: u64, flags: u64, param: ParamKind) -> MechInfo {
+    MechInfo { ty: ty as u64, name, min, max, flags, param }
+}
+
+use ParamKind as P;
+
+/// RSA key sizes (bits).
+const R0: u64 = 2048;
+const R1: u64 = 8192;
+/// HMAC / generic secret key sizes (bytes).
+const H0: u64 = 1;
+const H1: u64 = 512;
+
+/// Every mechanism offered, in C_GetMechanismList order.
+pub const ALL: &[MechInfo] = &[
+    m(sys::CKM_RSA_PKCS_KEY_PAIR_GEN, "RSA_PKCS_KEY_PAIR_GEN", R0, R1, GP, P::None),
+    m(sys::CKM_RSA_PKCS, "RSA_PKCS", R0, R1, E | D | S | V | SR | VR | W | U, P::None),
+    m(sys::CKM_RSA_X_509, "RSA_X_509", R0, R1, E | D | S | V | SR | VR, P::None),
+    m(sys::CKM_SHA1_RSA_PKCS, "SHA1_RSA_PKCS", R0, R1, S | V, P::None),
+    m(sys::CKM_SHA224_RSA_PKCS, "SHA224_RSA_PKCS", R0, R1, S | V, P::None),
+    m(sys::CKM_SHA256_RSA_PKCS, "SHA256_RSA_PKCS", R0, R1, S | V, P::None),
+    m(sys::CKM_SHA384_RSA_PKCS, "SHA384_RSA_PKCS", R0, R1, S | V, P::None),
+    m(sys::CKM_SHA512_RSA_PKCS, "SHA512_RSA_PKCS", R0, R1, S | V, P::None),
+    m(sys::CKM_RSA_PKCS_PSS, "RSA_PKCS_PSS", R0, R1, S | V, P::Pss),
+    m(sys::CKM_SHA1_RSA_PKCS_PSS, "SHA1_RSA_PKCS_PSS", R0, R1, S | V, P::Pss),
+    m(sys::CKM_SHA224_RSA_PKCS_PSS, "SHA224_RSA_PKCS_PSS", R0, R1, S | V, P::Pss),
+    m(sys::CKM_SHA256_RSA_PKCS_PSS, "SHA256_RSA_PKCS_PSS", R0, R1, S | V, P::Pss),
+    m(sys::CKM_SHA384_RSA_PKCS_PSS, "SHA384_RSA_PKCS_PSS", R0, R1, S | V, P::Pss),
+    m(sys::CKM_SHA512_RSA_PKCS_PSS, "SHA512_RSA_PKCS_PSS", R0, R1, S | V, P::Pss),
+    m(sys::CKM_RSA_PKCS_OAEP, "RSA_PKCS_OAEP", R0, R1, E | D | W | U, P::Oaep),
+    m(sys::CKM_EC_KEY_PAIR_GEN, "EC_KEY_PAIR_GEN", 256, 521, GP | ECF, P::None),
+    m(sys::CKM_ECDSA, "ECDSA", 256, 521, S | V | ECF, P::None),
+    m(sys::CKM_ECDSA_SHA1, "ECDSA_SHA1", 256, 521, S | V | ECF, P::None),
+    m(sys::CKM_ECDSA_SHA224, "ECDSA_SHA224", 256, 521, S | V | ECF, P::None),
+    m(sys::CKM_ECDSA_SHA256, "ECDSA_SHA256", 256, 521, S | V | ECF, P::None),
+    m(sys::CKM_ECDSA_SHA384, "ECDSA_SHA384", 256, 521, S | V | ECF, P::None),
+    m(sys::CKM_ECDSA_SHA512, "ECDSA_SHA512", 256, 521, S | V | ECF, P::None),
+    m(sys::CKM_ECDH1_DERIVE, "ECDH1_DERIVE", 255, 521, DV | ECF, P::Ecdh),
+    m(sys::CKM_ECDH1_COFACTOR_DERIVE, "ECDH1_COFACTOR_DERIVE", 256, 521, DV | ECF, P::Ecdh),
+    m(sys::CKM_EC_EDWARDS_KEY_PAIR_GEN, "EC_EDWARDS_KEY_PAIR_GEN", 255, 255, GP, P::None),
+    m(sys::CKM_EDDSA, "EDDSA", 255, 255, S | V, P::None),
+    m(sys::CKM_EC_MONTGOMERY_KEY_PAIR_GEN, "EC_MONTGOMERY_KEY_PAIR_GEN", 255, 255, GP, P::None),
+    m(sys::CKM_AES_KEY_GEN, "AES_KEY_GEN", 16, 32, G, P::None),
+    m(sys::CKM_AES_ECB, "AES_ECB", 16, 32, E | D, P::None),
+    m(sys::CKM_AES_CBC, "AES_CBC", 16, 32, E | D, P::Iv16),
+    m(sys::CKM_AES_CBC_PAD, "AES_CBC_PAD", 16, 32, E | D | W | U, P::Iv16),
+    m(sys::CKM_AES_CTR, "AES_CTR", 16, 32, E | D, P::Ctr),
+    m(sys::CKM_AES_GCM, "AES_GCM", 16, 32, E | D | W | U, P::Gcm),
+    m(sys::CKM_AES_CMAC, "AES_CMAC", 16, 32, S | V, P::None),
+    m(sys::CKM_AES_CMAC_GENERAL, "AES_CMAC_GENERAL", 16, 32, S | V, P::MacLen),
+    m(sys::CKM_AES_KEY_WRAP, "AES_KEY_WRAP", 16, 32, E | D | W | U, P::OptionalIv),
+    m(sys::CKM_AES_KEY_WRAP_PAD, "AES_KEY_WRAP_PAD", 16, 32, E | D | W | U, P::OptionalIv),
+    m(sys::CKM_AES_KEY_WRAP_KWP, "AES_KEY_WRAP_KWP", 16, 32, E | D | W | U, P::OptionalIv),
+    m(sys::CKM_AES_ECB_ENCRYPT_DATA, "AES_ECB_ENCRYPT_DATA", 16, 32, DV, P::Data),
+    m(sys::CKM_AES_CBC_ENCRYPT_DATA, "AES_CBC_ENCRYPT_DATA", 16, 32, DV, P::CbcData),
+    m(sys::CKM_SHA_1, "SHA_1", 0, 0, DG, P::None),
+    m(sys::CKM_SHA224, "SHA224", 0, 0, DG, P::None),
+    m(sys::CKM_SHA256, "SHA256", 0, 0, DG, P::None),
+    m(sys::CKM_SHA384, "SHA384", 0, 0, DG, P::None),
+    m(sys::CKM_SHA512, "SHA512", 0, 0, DG, P::None),
+    m(sys::CKM_SHA512_256, "SHA512_256", 0, 0, DG, P::None),
+    m(sys::CKM_SHA3_256, "SHA3_256", 0, 0, DG, P::None),
+    m(sys::CKM_SHA3_384, "SHA3_384", 0, 0, DG, P::None),
+    m(sys::CKM_SHA3_512, "SHA3_512", 0, 0, DG, P::None),
+    m(sys::CKM_GENERIC_SECRET_KEY_GEN, "GENERIC_SECRET_KEY_GEN", H0, H1, G, P::None),
+    m(sys::CKM_SHA_1_HMAC, "SHA_1_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA_1_HMAC_GENERAL, "SHA_1_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA224_HMAC, "SHA224_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA224_HMAC_GENERAL, "SHA224_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA256_HMAC, "SHA256_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA256_HMAC_GENERAL, "SHA256_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA384_HMAC, "SHA384_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA384_HMAC_GENERAL, "SHA384_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA512_HMAC, "SHA512_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA512_HMAC_GENERAL, "SHA512_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA3_256_HMAC, "SHA3_256_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA3_384_HMAC, "SHA3_384_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA3_512_HMAC, "SHA3_512_HMAC", H0, H1, S | V, P::None),
+];
+
+/// The registry row of `ty`.
+pub fn info(ty: MechType) -> Option<&'static MechInfo> {
+    ALL.iter().find(|m| m.ty == ty)
+}
+
+/// The hash a `CKM_*` digest mechanism (or a PSS/OAEP hash parameter) names.
+pub fn hash_of(ty: MechType) -> Option<craton_crypto::digest::HashAlg> {
+    use craton_crypto::digest::HashAlg as H;
+    Some(match ty as sys::CK_MECHANISM_TYPE {
+        sys::CKM_SHA_1 => H::Sha1,
+        sys::CKM_SHA224 => H::Sha224,
+        sys::CKM_SHA256 => H::Sha256,
+        sys::CKM_SHA384 => H::Sha384,
+        sys::CKM_SHA512 => H::Sha512,
+        sys::CKM_SHA512_256 => H::Sha512_256,
+        sys::CKM_SHA3_256 => H::Sha3_256,
+        sys::CKM_SHA3_384 => H::Sha3_384,
+        sys::CKM_SHA3_512 => H::Sha3_512,
+        _ => return None,
+    })
+}
+
+/// The hash an MGF1 `CKG_*` value names.
+pub fn mgf_of(g: u64) -> Option<craton_crypto::digest::HashAlg> {
+    use craton_crypto::digest::HashAlg as H;
+    Some(match g as sys::CK_RSA_PKCS_MGF_TYPE {
+        sys::CKG_MGF1_SHA1 => H::Sha1,
+        sys::CKG_MGF1_SHA224 => H::Sha224,
+        sys::CKG_MGF1_SHA256 => H::Sha256,
+        sys::CKG_MGF1_SHA384 => H::Sha384,
+        sys::CKG_MGF1_SHA512 => H::Sha512,
+        sys::CKG_MGF1_SHA3_256 => H::Sha3_256,
+        sys::CKG_MGF1_SHA3_384 => H::Sha3_384,
+        sys::CKG_MGF1_SHA3_512 => H::Sha3_512,
+        _ => return None,
+    })
+}
+
+/// The README table: mechanism, key sizes, functions.
+pub fn markdown_table() -> String {
+    let fns = [
+        (E, "encrypt"),
+        (D, "decrypt"),
+        (S, "sign"),
+        (V, "verify"),
+        (SR, "sign-recover"),
+        (VR, "verify-recover"),
+        (DG, "digest"),
+        (G, "generate"),
+        (GP, "generate-pair"),
+        (W, "wrap"),
+        (U, "unwrap"),
+        (DV, "derive"),
+    ];
+    let mut out = String::from("| mechanism | key sizes | functions |\n|---|---|---|\n");
+    for mi in ALL {
+        let sizes = match (mi.min, mi.max) {
+            (0, 0) => "—".to_string(),
+            (a, b) if a == b => format!("{a}"),
+            (a, b) => format!("{a}–{b}"),
+        };
+        let unit = match mi.name {
+            n if n.starts_with("RSA") || n.contains("RSA_PKCS") || n.starts_with("EC") => " bits",
+            n if n.starts_with("EDDSA") => " bits",
+            _ if mi.min == 0 => "",
+            _ => " bytes",
+        };
+        let f: Vec<&str> = fns.iter().filter(|(b, _)| mi.flags & b != 0).map(|(_, n)| *n).collect();
+        out += &format!("| CKM_{} | {sizes}{unit} | {} |\n", mi.name, f.join(", "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_has_no_duplicates_and_digests_map() {
+        for (i, a) in ALL.iter().enumerate() {
+            assert!(ALL[i + 1..].iter().all(|b| b.ty != a.ty), "{} twice", a.name);
+            if a.flags & DG != 0 {
+                assert!(hash_of(a.ty).is_some(), "{}", a.name);
+            }
+        }
+        assert!(markdown_table().contains("| CKM_AES_GCM | 16–32 bytes | encrypt, decrypt, wrap, unwrap |"));
+    }
+}

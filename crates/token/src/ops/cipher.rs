@@ -1,0 +1,228 @@
+//! Encryption and decryption operations.
+
+use std::sync::Arc;
+
+use craton_crypto::aes::gcm::{self, GcmParams};
+use craton_crypto::aes::modes::{BlockOp, Mode};
+use craton_crypto::aes::wrap;
+use craton_crypto::digest::HashAlg;
+use pkcs11_sys as sys;
+use zeroize::Zeroizing;
+
+use super::crypto_err;
+use crate::error::{Error, Result};
+use crate::keys::KeyObj;
+use crate::mechanism::{self, Mechanism, Param};
+
+/// An RSA encryption scheme.
+#[derive(Debug, Clone)]
+pub enum RsaScheme {
+    /// PKCS#1 v1.5.
+    Pkcs1,
+    /// Raw (RSA_X_509).
+    Raw,
+    /// OAEP with hash, MGF1 hash and label.
+    Oaep(HashAlg, HashAlg, Vec<u8>),
+}
+
+enum Kind {
+    Block(BlockOp),
+    Gcm(GcmParams),
+    Wrap { padded: bool },
+    Rsa(RsaScheme),
+}
+
+/// One encryption or decryption in progress.
+pub struct CipherOp {
+    key: Arc<KeyObj>,
+    kind: Kind,
+    encrypt: bool,
+    /// Input held for mechanisms that work on the whole message.
+    buf: Zeroizing<Vec<u8>>,
+}
+
+fn iv16(p: &Param) -> Result<[u8; 16]> {
+    match p {
+        Param::Bytes(b) => b.as_slice().try_into().map_err(|_| Error::MechanismParamInvalid),
+        _ => Err(Error::MechanismParamInvalid),
+    }
+}
+
+/// The RSA scheme of an RSA encryption mechanism.
+pub fn rsa_scheme(m: &Mechanism) -> Result<RsaScheme> {
+    Ok(match m.ty as sys::CK_MECHANISM_TYPE {
+        sys::CKM_RSA_PKCS => RsaScheme::Pkcs1,
+        sys::CKM_RSA_X_509 => RsaScheme::Raw,
+        sys::CKM_RSA_PKCS_OAEP => match &m.param {
+            Param::Oaep { hash, mgf, source, label } => {
+                let h = mechanism::hash_of(*hash).ok_or(Error::MechanismParamInvalid)?;
+                let g = mechanism::mgf_of(*mgf).ok_or(Error::MechanismParamInvalid)?;
+                let ok_source = *source == sys::CKZ_DATA_SPECIFIED as u64
+                    || (*source == 0 && label.is_empty());
+                if !ok_source {
+                    return Err(Error::MechanismParamInvalid);
+                }
+                RsaScheme::Oaep(h, g, label.clone())
+            }
+            _ => return Err(Error::MechanismParamInvalid),
+        },
+        _ => return Err(Error::MechanismInvalid),
+    })
+}
+
+impl CipherOp {
+    /// Start an operation; the caller has checked the key's usage flag.
+    pub fn new(m: &Mechanism, key: Arc<KeyObj>, encrypt: bool) -> Result<Self> {
+        let ty = m.ty as sys::CK_MECHANISM_TYPE;
+        let kind = match ty {
+            sys::CKM_RSA_PKCS | sys::CKM_RSA_X_509 | sys::CKM_RSA_PKCS_OAEP => {
+                match (&*key, encrypt) {
+                    (KeyObj::RsaPublic(_), true) | (KeyObj::RsaPrivate(_), false) => {}
+                    _ => return Err(Error::KeyTypeInconsistent),
+                }
+                Kind::Rsa(rsa_scheme(m)?)
+            }
+            _ => {
+                let aes = key.secret().and_then(|s| s.aes()).ok_or(Error::KeyTypeInconsistent)?;
+                match ty {
+                    sys::CKM_AES_ECB => Kind::Block(
+                        BlockOp::new(aes, Mode::Ecb, encrypt).map_err(Error::from)?,
+                    ),
+                    sys::CKM_AES_CBC => {
+                        let mode = Mode::Cbc { iv: iv16(&m.param)? };
+                        Kind::Block(BlockOp::new(aes, mode, encrypt).map_err(Error::from)?)
+                    }
+                    sys::CKM_AES_CBC_PAD => {
+                        let mode = Mode::CbcPad { iv: iv16(&m.param)? };
+                        Kind::Block(BlockOp::new(aes, mode, encrypt).map_err(Error::from)?)
+                    }
+                    sys::CKM_AES_CTR => match &m.param {
+                        Param::Ctr { counter_bits, block } => {
+                            if !(1..=128).contains(counter_bits) {
+                                return Err(Error::MechanismParamInvalid);
+                            }
+                            let mode = Mode::Ctr { block: *block, counter_bits: *counter_bits as u32 };
+                            Kind::Block(BlockOp::new(aes, mode, true).map_err(Error::from)?)
+                        }
+                        _ => return Err(Error::MechanismParamInvalid),
+                    },
+                    sys::CKM_AES_GCM => match &m.param {
+                        Param::Gcm { iv, aad, tag_bits } => Kind::Gcm(
+                            GcmParams::new(iv, aad, *tag_bits)
+                                .map_err(|_| Error::MechanismParamInvalid)?,
+                        ),
+                        _ => return Err(Error::MechanismParamInvalid),
+                    },
+                    sys::CKM_AES_KEY_WRAP => {
+                        check_wrap_iv(&m.param, false)?;
+                        Kind::Wrap { padded: false }
+                    }
+                    sys::CKM_AES_KEY_WRAP_PAD | sys::CKM_AES_KEY_WRAP_KWP => {
+                        check_wrap_iv(&m.param, true)?;
+                        Kind::Wrap { padded: true }
+                    }
+                    _ => return Err(Error::MechanismInvalid),
+                }
+            }
+        };
+        Ok(Self { key, kind, encrypt, buf: Zeroizing::new(Vec::new()) })
+    }
+
+    /// Whether multi-part calls are allowed.
+    pub fn multi_part(&self) -> bool {
+        !matches!(self.kind, Kind::Rsa(_))
+    }
+
+    /// Process more input (multi-part).
+    pub fn update(&mut self, input: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let dec = !self.encrypt;
+        match &mut self.kind {
+            Kind::Block(b) => b.update(input).map(Zeroizing::new).map_err(|e| crypto_err(e, dec)),
+            Kind::Rsa(_) => Err(Error::FunctionNotSupported),
+            _ => {
+                self.buf.extend_from_slice(input);
+                Ok(Zeroizing::new(Vec::new()))
+            }
+        }
+    }
+
+    /// A single-part call: the whole input at once.
+    pub fn run(mut self, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        match &mut self.kind {
+            Kind::Block(b) => {
+                let dec = !self.encrypt;
+                let mut out = b.update(data).map_err(|e| crypto_err(e, dec))?;
+                out.extend_from_slice(&self.finish()?);
+                Ok(Zeroizing::new(out))
+            }
+            _ => {
+                self.buf.extend_from_slice(data);
+                self.finish()
+            }
+        }
+    }
+
+    /// Finish (multi-part) or run the whole message held so far (single-part).
+    pub fn finish(self) -> Result<Zeroizing<Vec<u8>>> {
+        let dec = !self.encrypt;
+        let err = |e| crypto_err(e, dec);
+        let data = &self.buf[..];
+        let out = match (self.kind, &*self.key) {
+            (Kind::Block(b), _) => b.finish().map_err(err)?,
+            (Kind::Gcm(p), k) => {
+                let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
+                if self.encrypt { gcm::seal(aes, &p, data) } else { gcm::open(aes, &p, data) }
+                    .map_err(err)?
+            }
+            (Kind::Wrap { padded }, k) => {
+                let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
+                if self.encrypt { wrap::wrap(aes, data, padded) } else { wrap::unwrap(aes, data, padded) }
+                    .map_err(|e| match e {
+                        craton_crypto::CryptoError::InvalidKey => Error::KeySizeRange,
+                        e => err(e),
+                    })?
+            }
+            (Kind::Rsa(s), KeyObj::RsaPublic(k)) => match s {
+                RsaScheme::Pkcs1 => k.encrypt_pkcs1(data),
+                RsaScheme::Raw => k.encrypt_raw(&left_pad(data, k.k())?),
+                RsaScheme::Oaep(h, g, l) => k.encrypt_oaep(data, h, g, &l),
+            }
+            .map_err(err)?,
+            (Kind::Rsa(s), KeyObj::RsaPrivate(k)) => {
+                let r = match s {
+                    RsaScheme::Pkcs1 => k.decrypt_pkcs1(data),
+                    RsaScheme::Raw => k.apply_raw(data).map(Zeroizing::new),
+                    RsaScheme::Oaep(h, g, l) => k.decrypt_oaep(data, h, g, &l),
+                };
+                return r.map_err(err);
+            }
+            _ => return Err(Error::GeneralError),
+        };
+        Ok(Zeroizing::new(out))
+    }
+}
+
+fn check_wrap_iv(p: &Param, padded: bool) -> Result<()> {
+    // Only the default integrity values of RFC 3394 / RFC 5649 are offered.
+    let default: &[u8] = if padded { &[0xa6, 0x59, 0x59, 0xa6] } else { &[0xa6; 8] };
+    match p {
+        Param::None => Ok(()),
+        Param::Bytes(b) if b.is_empty() || b == default => Ok(()),
+        _ => Err(Error::MechanismParamInvalid),
+    }
+}
+
+/// RSA_X_509 input: shorter data is a smaller integer (left-padded with zeros).
+fn left_pad(data: &[u8], k: usize) -> Result<Vec<u8>> {
+    if data.len() > k {
+        return Err(Error::DataLenRange);
+    }
+    let mut v = vec![0u8; k - data.len()];
+    v.extend_from_slice(data);
+    Ok(v)
+}
+
+/// Raw (X.509) data padded to the modulus, for signing too.
+pub fn raw_input(data: &[u8], k: usize) -> Result<Vec<u8>> {
+    left_pad(data, k)
+}
