@@ -63,7 +63,7 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession,
                      CK_ULONG ulCount,
                      CK_OBJECT_HANDLE_PTR phObject);
 
-// No operation of this kind can be active yet.
+// Decrypt in one call.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -73,7 +73,7 @@ CK_RV C_Decrypt(CK_SESSION_HANDLE hSession,
                 CK_BYTE_PTR pData,
                 CK_ULONG_PTR pulDataLen);
 
-// No operation of this kind can be active yet.
+// Decrypt a part and digest the plaintext.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -83,7 +83,7 @@ CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession,
                             CK_BYTE_PTR pPart,
                             CK_ULONG_PTR pulPartLen);
 
-// No operation of this kind can be active yet.
+// Finish a multi-part decryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -91,7 +91,7 @@ CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession,
                      CK_BYTE_PTR pLastPart,
                      CK_ULONG_PTR pulLastPartLen);
 
-// Not offered yet: no mechanism is available.
+// Start a decryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -134,7 +134,7 @@ CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE hSession,
                            CK_ULONG_PTR pulPlaintextPartLen,
                            CK_FLAGS flags);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part decryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -144,7 +144,7 @@ CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession,
                       CK_BYTE_PTR pPart,
                       CK_ULONG_PTR pulPartLen);
 
-// No operation of this kind can be active yet.
+// Decrypt a part and verify the plaintext.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -154,7 +154,7 @@ CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession,
                             CK_BYTE_PTR pPart,
                             CK_ULONG_PTR pulPartLen);
 
-// Not offered yet: no mechanism is available.
+// Derive a key from a base key.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -171,7 +171,7 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession,
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject);
 
-// No operation of this kind can be active yet.
+// Digest in one call.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -181,7 +181,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession,
                CK_BYTE_PTR pDigest,
                CK_ULONG_PTR pulDigestLen);
 
-// No operation of this kind can be active yet.
+// Digest and encrypt the same part.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -191,31 +191,31 @@ CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession,
                             CK_BYTE_PTR pEncryptedPart,
                             CK_ULONG_PTR pulEncryptedPartLen);
 
-// No operation of this kind can be active yet.
+// Finish a digest.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen);
 
-// Not offered yet: no mechanism is available.
+// Start a digest.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism);
 
-// No operation of this kind can be active yet.
+// Digest a secret key's value.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// Continue a digest.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen);
 
-// No operation of this kind can be active yet.
+// Encrypt in one call.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -225,7 +225,7 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession,
                 CK_BYTE_PTR pEncryptedData,
                 CK_ULONG_PTR pulEncryptedDataLen);
 
-// No operation of this kind can be active yet.
+// Finish a multi-part encryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -233,7 +233,7 @@ CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession,
                      CK_BYTE_PTR pLastEncryptedPart,
                      CK_ULONG_PTR pulLastEncryptedPartLen);
 
-// Not offered yet: no mechanism is available.
+// Start an encryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -276,7 +276,7 @@ CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE hSession,
                            CK_ULONG_PTR pulCiphertextPartLen,
                            CK_FLAGS flags);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part encryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -313,7 +313,7 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession);
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount);
 
-// Not offered yet: no mechanism is available.
+// Generate a secret key.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -323,7 +323,7 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession,
                     CK_ULONG ulCount,
                     CK_OBJECT_HANDLE_PTR phKey);
 
-// Not offered yet: no mechanism is available.
+// Generate a key pair.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -385,13 +385,13 @@ CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName,
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount);
 
-// Details of one mechanism (none are offered yet).
+// Key sizes and functions of one mechanism.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type_, CK_MECHANISM_INFO_PTR pInfo);
 
-// The mechanisms of a slot's token (none are offered yet).
+// The mechanisms of a slot's token (the registry, crates/token/src/mechanism.rs).
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -592,7 +592,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession,
                CK_UTF8CHAR_PTR pNewPin,
                CK_ULONG ulNewLen);
 
-// No operation of this kind can be active yet.
+// Sign in one call.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -602,7 +602,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession,
              CK_BYTE_PTR pSignature,
              CK_ULONG_PTR pulSignatureLen);
 
-// No operation of this kind can be active yet.
+// Sign and encrypt the same part.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -612,13 +612,13 @@ CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession,
                           CK_BYTE_PTR pEncryptedPart,
                           CK_ULONG_PTR pulEncryptedPartLen);
 
-// No operation of this kind can be active yet.
+// Finish a multi-part signature.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen);
 
-// Not offered yet: no mechanism is available.
+// Start a signature or MAC.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -656,7 +656,7 @@ CK_RV C_SignMessageNext(CK_SESSION_HANDLE hSession,
                         CK_BYTE_PTR pSignature,
                         CK_ULONG_PTR pulSignatureLen);
 
-// No operation of this kind can be active yet.
+// Sign with data recovery.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -666,7 +666,7 @@ CK_RV C_SignRecover(CK_SESSION_HANDLE hSession,
                     CK_BYTE_PTR pSignature,
                     CK_ULONG_PTR pulSignatureLen);
 
-// Not offered yet: no mechanism is available.
+// Start a signature with data recovery.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -674,13 +674,13 @@ CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession,
                         CK_MECHANISM_PTR pMechanism,
                         CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part signature.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen);
 
-// Not offered yet: no mechanism is available.
+// Unwrap (decrypt) a key into a new object.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -693,7 +693,7 @@ CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession,
                   CK_ULONG ulAttributeCount,
                   CK_OBJECT_HANDLE_PTR phKey);
 
-// No operation of this kind can be active yet.
+// Verify in one call.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -703,13 +703,13 @@ CK_RV C_Verify(CK_SESSION_HANDLE hSession,
                CK_BYTE_PTR pSignature,
                CK_ULONG ulSignatureLen);
 
-// No operation of this kind can be active yet.
+// Finish a multi-part verification.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen);
 
-// Not offered yet: no mechanism is available.
+// Start a verification.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -747,7 +747,7 @@ CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE hSession,
                           CK_BYTE_PTR pSignature,
                           CK_ULONG ulSignatureLen);
 
-// No operation of this kind can be active yet.
+// Verify and recover the signed data.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -757,7 +757,7 @@ CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession,
                       CK_BYTE_PTR pData,
                       CK_ULONG_PTR pulDataLen);
 
-// Not offered yet: no mechanism is available.
+// Start a verification with data recovery.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -765,7 +765,7 @@ CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession,
                           CK_MECHANISM_PTR pMechanism,
                           CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part verification.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -777,7 +777,7 @@ CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pRserved);
 
-// Not offered yet: no mechanism is available.
+// Wrap (encrypt) a key.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.

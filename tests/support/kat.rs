@@ -36,9 +36,7 @@ pub fn hex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0, "odd-length hex: {s:?}");
     (0..s.len())
         .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex: {s:?}"))
-        })
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex: {s:?}")))
         .collect()
 }
 
@@ -202,7 +200,12 @@ pub fn user_session(t: &TestToken) -> Session {
     t.user_rw(slot)
 }
 
-fn create(s: &Session, mut template: Vec<Attribute>, usage: &[Attribute], what: &str) -> ObjectHandle {
+fn create(
+    s: &Session,
+    mut template: Vec<Attribute>,
+    usage: &[Attribute],
+    what: &str,
+) -> ObjectHandle {
     template.push(Attribute::Token(false));
     template.extend_from_slice(usage);
     s.create_object(&template).unwrap_or_else(|e| panic!("C_CreateObject ({what}): {e}"))
@@ -374,10 +377,17 @@ pub fn uneven_chunks(data: &[u8]) -> Vec<&[u8]> {
 
 /// Assert a call failed with one of `allowed`.
 #[track_caller]
-pub fn expect_one_of<T: Debug>(result: cryptoki::error::Result<T>, allowed: &[RvError], what: &str) {
+pub fn expect_one_of<T: Debug>(
+    result: cryptoki::error::Result<T>,
+    allowed: &[RvError],
+    what: &str,
+) {
     match result {
         Err(Error::Pkcs11(rv, f)) => {
-            assert!(allowed.contains(&rv), "{what}: {f} returned {rv:?}, expected one of {allowed:?}")
+            assert!(
+                allowed.contains(&rv),
+                "{what}: {f} returned {rv:?}, expected one of {allowed:?}"
+            )
         }
         other => panic!("{what}: expected one of {allowed:?}, got {other:?}"),
     }

@@ -255,36 +255,88 @@ fn v3_entry_points_login_user_and_session_cancel() {
 }
 
 #[test]
-fn mechanisms_not_yet_offered_answer_truthfully() {
+fn mechanism_registry_and_operation_state_rules() {
     let t = TestToken::builder().build_unloaded();
     let lib = Lib::open(&t);
     assert_eq!(initialize(&lib, None), CKR_OK);
     setup_token(&lib);
     let h = open_rw(&lib);
-    // SAFETY: valid buffers and handles; NULL where refusal is expected.
+    // SAFETY: valid buffers and handles; NULL where refusal or a length query is expected.
     unsafe {
         let f = lib.f;
-        let mut n: CK_ULONG = 99;
+        let mut n: CK_ULONG = 0;
         assert_eq!(f.C_GetMechanismList.unwrap()(0, ptr::null_mut(), &mut n), CKR_OK);
-        assert_eq!(n, 0);
+        assert!(n > 40, "the registry lists {n} mechanisms");
+        let mut list = vec![0 as CK_MECHANISM_TYPE; n as usize];
+        let mut short = n - 1;
+        assert_eq!(
+            f.C_GetMechanismList.unwrap()(0, list.as_mut_ptr(), &mut short),
+            CKR_BUFFER_TOO_SMALL
+        );
+        assert_eq!(f.C_GetMechanismList.unwrap()(0, list.as_mut_ptr(), &mut n), CKR_OK);
+        assert!(list.contains(&CKM_SHA256) && list.contains(&CKM_AES_GCM));
         let mut mi: CK_MECHANISM_INFO = std::mem::zeroed();
-        assert_eq!(f.C_GetMechanismInfo.unwrap()(0, CKM_SHA256, &mut mi), CKR_MECHANISM_INVALID);
-        let mut m =
-            CK_MECHANISM { mechanism: CKM_SHA256, pParameter: ptr::null_mut(), ulParameterLen: 0 };
-        assert_eq!(f.C_DigestInit.unwrap()(h, &mut m), CKR_MECHANISM_INVALID);
+        assert_eq!(f.C_GetMechanismInfo.unwrap()(0, CKM_SHA256, &mut mi), CKR_OK);
+        assert_eq!(mi.flags, CKF_DIGEST, "only the flags the mechanism supports");
+        assert_eq!(f.C_GetMechanismInfo.unwrap()(0, CKM_RSA_PKCS_KEY_PAIR_GEN, &mut mi), CKR_OK);
+        assert_eq!((mi.ulMinKeySize, mi.ulMaxKeySize), (2048, 8192));
+        assert_eq!(f.C_GetMechanismInfo.unwrap()(0, CKM_MD5, &mut mi), CKR_MECHANISM_INVALID);
+
+        let mut md5 =
+            CK_MECHANISM { mechanism: CKM_MD5, pParameter: ptr::null_mut(), ulParameterLen: 0 };
+        assert_eq!(f.C_DigestInit.unwrap()(h, &mut md5), CKR_MECHANISM_INVALID);
         assert_eq!(f.C_DigestInit.unwrap()(h, ptr::null_mut()), CKR_ARGUMENTS_BAD);
-        assert_eq!(f.C_EncryptInit.unwrap()(h, &mut m, 1), CKR_MECHANISM_INVALID);
         let mut out = [0u8; 32];
         let mut len: CK_ULONG = 32;
-        let data = b"x";
+        let data = b"abc";
         assert_eq!(
-            f.C_Encrypt.unwrap()(h, data.as_ptr() as *mut _, 1, out.as_mut_ptr(), &mut len),
+            f.C_Encrypt.unwrap()(h, data.as_ptr() as *mut _, 3, out.as_mut_ptr(), &mut len),
             CKR_OPERATION_NOT_INITIALIZED
         );
+
+        // Two-call convention: NULL reports the length, a short buffer says so, and the
+        // operation stays active through both.
+        let mut m =
+            CK_MECHANISM { mechanism: CKM_SHA256, pParameter: ptr::null_mut(), ulParameterLen: 0 };
+        assert_eq!(f.C_DigestInit.unwrap()(h, &mut m), CKR_OK);
+        assert_eq!(f.C_DigestInit.unwrap()(h, &mut m), CKR_OPERATION_ACTIVE);
+        let digest = f.C_Digest.unwrap();
+        let mut len: CK_ULONG = 0;
+        assert_eq!(digest(h, data.as_ptr() as *mut _, 3, ptr::null_mut(), &mut len), CKR_OK);
+        assert_eq!(len, 32);
+        len = 31;
         assert_eq!(
-            f.C_SignFinal.unwrap()(h, out.as_mut_ptr(), &mut len),
+            digest(h, data.as_ptr() as *mut _, 3, out.as_mut_ptr(), &mut len),
+            CKR_BUFFER_TOO_SMALL
+        );
+        assert_eq!(len, 32);
+        len = 32;
+        assert_eq!(digest(h, data.as_ptr() as *mut _, 3, out.as_mut_ptr(), &mut len), CKR_OK);
+        // FIPS 180-2 appendix B.1.
+        assert_eq!(out[..4], [0xba, 0x78, 0x16, 0xbf]);
+        assert_eq!(
+            digest(h, data.as_ptr() as *mut _, 3, out.as_mut_ptr(), &mut len),
             CKR_OPERATION_NOT_INITIALIZED
         );
+
+        // After an update, the one-shot call is refused and the operation continues.
+        assert_eq!(f.C_DigestInit.unwrap()(h, &mut m), CKR_OK);
+        assert_eq!(f.C_DigestUpdate.unwrap()(h, data.as_ptr() as *mut _, 3), CKR_OK);
+        assert_eq!(
+            digest(h, data.as_ptr() as *mut _, 3, out.as_mut_ptr(), &mut len),
+            CKR_OPERATION_ACTIVE
+        );
+        assert_eq!(f.C_DigestFinal.unwrap()(h, out.as_mut_ptr(), &mut len), CKR_OK);
+        assert_eq!(out[..4], [0xba, 0x78, 0x16, 0xbf]);
+
+        // A bogus key handle is KEY_HANDLE_INVALID, and a digest mechanism cannot encrypt.
+        let mut ecb =
+            CK_MECHANISM { mechanism: CKM_AES_ECB, pParameter: ptr::null_mut(), ulParameterLen: 0 };
+        assert_eq!(f.C_EncryptInit.unwrap()(h, &mut ecb, 12345), CKR_KEY_HANDLE_INVALID);
+        assert_eq!(f.C_EncryptInit.unwrap()(h, &mut m, 12345), CKR_MECHANISM_INVALID);
+        let mut cbc =
+            CK_MECHANISM { mechanism: CKM_AES_CBC, pParameter: ptr::null_mut(), ulParameterLen: 5 };
+        assert_eq!(f.C_EncryptInit.unwrap()(h, &mut cbc, 12345), CKR_MECHANISM_PARAM_INVALID);
         assert_eq!(
             f.C_GenerateKey.unwrap()(h, &mut m, ptr::null_mut(), 0, &mut 0),
             CKR_MECHANISM_INVALID

@@ -7,8 +7,8 @@ use craton_blackbox::TestToken;
 use craton_blackbox::expect_rv;
 use craton_blackbox::kat::{
     CIPHERTEXT_REJECTED, Case, Vectors, aes_key, expect_one_of, flip, generic_secret,
-    plain_mechanism, raw_mechanism, readable_secret_template, to_hex, uneven_chunks,
-    user_session, value_of,
+    plain_mechanism, raw_mechanism, readable_secret_template, to_hex, uneven_chunks, user_session,
+    value_of,
 };
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
@@ -59,8 +59,16 @@ fn cipher_section(section: &str, file: &str, mech: impl Fn(&Case) -> Mechanism<'
         assert_eq!(to_hex(&got), to_hex(&ct), "{id}: C_Encrypt");
         let got = s.decrypt(&m, key, &ct).unwrap_or_else(|e| panic!("{id}: C_Decrypt: {e}"));
         assert_eq!(to_hex(&got), to_hex(&pt), "{id}: C_Decrypt");
-        assert_eq!(to_hex(&encrypt_parts(&s, &m, key, &pt)), to_hex(&ct), "{id}: multi-part encrypt");
-        assert_eq!(to_hex(&decrypt_parts(&s, &m, key, &ct)), to_hex(&pt), "{id}: multi-part decrypt");
+        assert_eq!(
+            to_hex(&encrypt_parts(&s, &m, key, &pt)),
+            to_hex(&ct),
+            "{id}: multi-part encrypt"
+        );
+        assert_eq!(
+            to_hex(&decrypt_parts(&s, &m, key, &ct)),
+            to_hex(&pt),
+            "{id}: multi-part decrypt"
+        );
     }
     cases.len()
 }
@@ -90,7 +98,9 @@ fn cbc_pad() {
         assert_eq!(ct.len(), (pt.len() / 16 + 1) * 16, "{}", c.id());
         // Corrupting the last block breaks the padding (or, rarely, yields other bytes).
         match s.decrypt(&m, key, &flip(&ct, ct.len() - 1)) {
-            Ok(p) => assert_ne!(p, pt, "{}: corrupted ciphertext decrypted to the plaintext", c.id()),
+            Ok(p) => {
+                assert_ne!(p, pt, "{}: corrupted ciphertext decrypted to the plaintext", c.id())
+            }
             Err(e) => expect_one_of::<()>(Err(e), CIPHERTEXT_REJECTED, &c.id()),
         }
         // Not a whole number of blocks.
@@ -254,7 +264,8 @@ fn cmac_sp800_38b() {
     for section in ["AES-128", "AES-192", "AES-256"] {
         for c in vectors.section(section) {
             let id = c.id();
-            let key = aes_key(&s, &c.bytes("KEY"), &[Attribute::Sign(true), Attribute::Verify(true)]);
+            let key =
+                aes_key(&s, &c.bytes("KEY"), &[Attribute::Sign(true), Attribute::Verify(true)]);
             let (msg, mac) = (c.bytes("MESSAGE"), c.bytes("OUTPUT"));
             let m = Mechanism::AesCMac;
             let got = s.sign(&m, key, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));

@@ -60,7 +60,9 @@ fn p_curve(section: &str, params: &[u8], size: usize) {
         point.extend(c.int("QCAVSx", size));
         point.extend(c.int("QCAVSy", size));
         let want = c.bytes("ZIUT");
-        for (form, peer) in [("04 || x || y", point.clone()), ("DER OCTET STRING", der_octet_string(&point))] {
+        for (form, peer) in
+            [("04 || x || y", point.clone()), ("DER OCTET STRING", der_octet_string(&point))]
+        {
             let got = derive(&s, private, &peer, size)
                 .unwrap_or_else(|e| panic!("{id}: C_DeriveKey, peer as {form}: {e}"));
             assert_eq!(to_hex(&got), to_hex(&want), "{id}: Z, peer as {form}");
@@ -88,8 +90,13 @@ fn ecdh_p256_invalid_peer_wycheproof() {
     let mut invalid = 0;
     for c in vectors.section("P-256 invalid") {
         let id = c.id();
-        let private =
-            ec_private(&s, KeyType::EC, P256_PARAMS, &c.int("private", 32), &[Attribute::Derive(true)]);
+        let private = ec_private(
+            &s,
+            KeyType::EC,
+            P256_PARAMS,
+            &c.int("private", 32),
+            &[Attribute::Derive(true)],
+        );
         let peer = c.bytes("public");
         match c.str("result") {
             "valid" => {

@@ -28,20 +28,27 @@ fn check(section: &str, params: &[u8], size: usize, hashed: Mechanism<'_>) {
             point.extend(c.int("Qx", size));
             point.extend(c.int("Qy", size));
             let public = ec_public(&s, KeyType::EC, params, &point, &verify);
-            let private = ec_private(&s, KeyType::EC, params, &c.int("d", size), &[Attribute::Sign(true)]);
+            let private =
+                ec_private(&s, KeyType::EC, params, &c.int("d", size), &[Attribute::Sign(true)]);
             let (msg, hash) = (c.bytes("Msg"), c.bytes("Hash"));
             let mut rs = c.int("R", size);
             rs.extend(c.int("S", size));
             s.verify(&hashed, public, &msg, &rs).unwrap_or_else(|e| panic!("{id}: C_Verify: {e}"));
             s.verify(&Mechanism::Ecdsa, public, &hash, &rs).unwrap_or_else(|e| panic!("{id}: {e}"));
-            expect_rv(s.verify(&hashed, public, &msg, &flip(&rs, size - 1)), RvError::SignatureInvalid);
+            expect_rv(
+                s.verify(&hashed, public, &msg, &flip(&rs, size - 1)),
+                RvError::SignatureInvalid,
+            );
 
-            let sig = s.sign(&hashed, private, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));
+            let sig =
+                s.sign(&hashed, private, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));
             assert_eq!(sig.len(), 2 * size, "{id}: signature is r || s");
             s.verify(&hashed, public, &msg, &sig).unwrap_or_else(|e| panic!("{id}: {e}"));
-            s.verify(&Mechanism::Ecdsa, public, &hash, &sig).unwrap_or_else(|e| panic!("{id}: {e}"));
+            s.verify(&Mechanism::Ecdsa, public, &hash, &sig)
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
             expect_rv(s.verify(&hashed, public, &flip(&msg, 0), &sig), RvError::SignatureInvalid);
-            let sig = s.sign(&Mechanism::Ecdsa, private, &hash).unwrap_or_else(|e| panic!("{id}: {e}"));
+            let sig =
+                s.sign(&Mechanism::Ecdsa, private, &hash).unwrap_or_else(|e| panic!("{id}: {e}"));
             assert_eq!(sig.len(), 2 * size, "{id}: CKM_ECDSA signature is r || s");
             s.verify(&hashed, public, &msg, &sig).unwrap_or_else(|e| panic!("{id}: {e}"));
             signed += 1;

@@ -23,22 +23,38 @@ fn rfc8032(params: &[u8], min_cases: usize) {
     let cases = vectors.section("RFC 8032");
     for c in &cases {
         let id = c.id();
-        let private =
-            ec_private(&s, KeyType::EC_EDWARDS, params, &c.bytes("SECRET KEY"), &[Attribute::Sign(true)]);
-        let public =
-            ec_public(&s, KeyType::EC_EDWARDS, params, &c.bytes("PUBLIC KEY"), &[Attribute::Verify(true)]);
+        let private = ec_private(
+            &s,
+            KeyType::EC_EDWARDS,
+            params,
+            &c.bytes("SECRET KEY"),
+            &[Attribute::Sign(true)],
+        );
+        let public = ec_public(
+            &s,
+            KeyType::EC_EDWARDS,
+            params,
+            &c.bytes("PUBLIC KEY"),
+            &[Attribute::Verify(true)],
+        );
         let (msg, sig) = (c.bytes("MESSAGE"), c.bytes("SIGNATURE"));
         let got = s.sign(&ed25519(), private, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));
         assert_eq!(to_hex(&got), to_hex(&sig), "{id}: C_Sign");
         s.verify(&ed25519(), public, &msg, &sig).unwrap_or_else(|e| panic!("{id}: C_Verify: {e}"));
         for i in [0, 32, 63] {
-            expect_rv(s.verify(&ed25519(), public, &msg, &flip(&sig, i)), RvError::SignatureInvalid);
+            expect_rv(
+                s.verify(&ed25519(), public, &msg, &flip(&sig, i)),
+                RvError::SignatureInvalid,
+            );
         }
         let mut longer = msg.clone();
         longer.push(0x00);
         expect_rv(s.verify(&ed25519(), public, &longer, &sig), RvError::SignatureInvalid);
         if !msg.is_empty() {
-            expect_rv(s.verify(&ed25519(), public, &flip(&msg, 0), &sig), RvError::SignatureInvalid);
+            expect_rv(
+                s.verify(&ed25519(), public, &flip(&msg, 0), &sig),
+                RvError::SignatureInvalid,
+            );
         }
         expect_one_of(s.verify(&ed25519(), public, &msg, &sig[..63]), SIGNATURE_REJECTED, &id);
     }

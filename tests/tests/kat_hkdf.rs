@@ -2,7 +2,9 @@
 //! (tests/vectors/hkdf.txt): extract-and-expand, extract only (PRK) and expand only.
 
 use craton_blackbox::TestToken;
-use craton_blackbox::kat::{Case, generic_secret, readable_secret_template, to_hex, user_session, value_of};
+use craton_blackbox::kat::{
+    Case, generic_secret, readable_secret_template, to_hex, user_session, value_of,
+};
 use cryptoki::mechanism::hkdf::{HkdfParams, HkdfSalt};
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::Attribute;
@@ -31,7 +33,12 @@ fn check(section: &str, prf: MechanismType, hash_len: usize) {
         let both = HkdfParams::new(prf, Some(salt), Some(&info));
         assert_eq!(to_hex(&derive(&s, &ikm, both, len, c)), to_hex(&okm), "{}: OKM", c.id());
         let extract = HkdfParams::new(prf, Some(salt), None);
-        assert_eq!(to_hex(&derive(&s, &ikm, extract, hash_len, c)), to_hex(&prk), "{}: PRK", c.id());
+        assert_eq!(
+            to_hex(&derive(&s, &ikm, extract, hash_len, c)),
+            to_hex(&prk),
+            "{}: PRK",
+            c.id()
+        );
         let expand = HkdfParams::new(prf, None, Some(&info));
         assert_eq!(to_hex(&derive(&s, &prk, expand, len, c)), to_hex(&okm), "{}: expand", c.id());
     }

@@ -4,11 +4,11 @@
 //! with one byte changed must be rejected with CKR_SIGNATURE_INVALID.
 
 use craton_blackbox::TestToken;
+use craton_blackbox::expect_rv;
 use craton_blackbox::kat::{
     SIGNATURE_REJECTED, Vectors, expect_one_of, flip, generic_secret, raw_mechanism, to_hex,
     uneven_chunks, user_session,
 };
-use craton_blackbox::expect_rv;
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, ObjectHandle};
@@ -31,7 +31,8 @@ fn check(section: &str, full: &Mechanism<'_>, general: CK_MECHANISM_TYPE) {
     let mut truncated = 0;
     for c in &cases {
         let id = c.id();
-        let key = generic_secret(&s, &c.bytes("Key"), &[Attribute::Sign(true), Attribute::Verify(true)]);
+        let key =
+            generic_secret(&s, &c.bytes("Key"), &[Attribute::Sign(true), Attribute::Verify(true)]);
         let msg = c.bytes("Msg");
         let mac = c.bytes("Mac");
         if let Some(tlen) = c.get("Tlen") {
@@ -48,7 +49,11 @@ fn check(section: &str, full: &Mechanism<'_>, general: CK_MECHANISM_TYPE) {
         } else {
             let got = s.sign(full, key, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));
             assert_eq!(to_hex(&got), to_hex(&mac), "{id}: C_Sign");
-            assert_eq!(to_hex(&sign_multipart(&s, full, key, &msg)), to_hex(&mac), "{id}: multi-part");
+            assert_eq!(
+                to_hex(&sign_multipart(&s, full, key, &msg)),
+                to_hex(&mac),
+                "{id}: multi-part"
+            );
             s.verify(full, key, &msg, &mac).unwrap_or_else(|e| panic!("{id}: C_Verify: {e}"));
             for i in [0, mac.len() - 1] {
                 expect_rv(s.verify(full, key, &msg, &flip(&mac, i)), RvError::SignatureInvalid);
@@ -64,7 +69,10 @@ fn check(section: &str, full: &Mechanism<'_>, general: CK_MECHANISM_TYPE) {
                 let got = s.sign(&mech, key, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));
                 assert_eq!(to_hex(&got), to_hex(&mac[..len]), "{id}: _GENERAL length {len}");
                 s.verify(&mech, key, &msg, &mac[..len]).unwrap_or_else(|e| panic!("{id}: {e}"));
-                expect_rv(s.verify(&mech, key, &msg, &flip(&mac[..len], 3)), RvError::SignatureInvalid);
+                expect_rv(
+                    s.verify(&mech, key, &msg, &flip(&mac[..len], 3)),
+                    RvError::SignatureInvalid,
+                );
             }
         }
     }

@@ -61,7 +61,8 @@ fn pkcs1_v15_sign_cavp() {
 
         let got = s.sign(&m, private, &msg).unwrap_or_else(|e| panic!("{id}: C_Sign: {e}"));
         assert_eq!(to_hex(&got), to_hex(&sig), "{id}: CKM_{sha}_RSA_PKCS signature");
-        let got = s.sign(&Mechanism::RsaPkcs, private, &info).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let got =
+            s.sign(&Mechanism::RsaPkcs, private, &info).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(to_hex(&got), to_hex(&sig), "{id}: CKM_RSA_PKCS over the DigestInfo");
 
         s.verify(&m, public, &msg, &sig).unwrap_or_else(|e| panic!("{id}: C_Verify: {e}"));
@@ -187,8 +188,12 @@ fn pss_sign_then_verify() {
     let public_case = pss.section("RSA-PSS SHA-256 MGF1-SHA-256 sLen 32")[0];
     assert_eq!(key.bytes("n"), public_case.bytes("n"), "the two files share the key");
     let private = rsa_private(&s, &rsa_key(key, key), &[Attribute::Sign(true)]);
-    let public =
-        rsa_public(&s, &public_case.bytes("n"), &public_case.bytes("e"), &[Attribute::Verify(true)]);
+    let public = rsa_public(
+        &s,
+        &public_case.bytes("n"),
+        &public_case.bytes("e"),
+        &[Attribute::Verify(true)],
+    );
     let m = pss_sha256();
     let msg = b"known-answer tests through the real module";
     let a = s.sign(&m, private, msg).expect("C_Sign PSS");
@@ -213,17 +218,22 @@ fn oaep(file: &str, section: &str, hash: MechanismType, mgf: PkcsMgfType) {
     for c in cases {
         let id = c.id();
         let label = c.bytes("label");
-        let source =
-            if label.is_empty() { PkcsOaepSource::empty() } else { PkcsOaepSource::data_specified(&label) };
+        let source = if label.is_empty() {
+            PkcsOaepSource::empty()
+        } else {
+            PkcsOaepSource::data_specified(&label)
+        };
         let m = Mechanism::RsaPkcsOaep(PkcsOaepParams::new(hash, mgf, source));
         let ct = c.bytes("ct");
         match c.str("result") {
             "valid" => {
                 let msg = c.bytes("msg");
-                let got = s.decrypt(&m, private, &ct).unwrap_or_else(|e| panic!("{id}: C_Decrypt: {e}"));
+                let got =
+                    s.decrypt(&m, private, &ct).unwrap_or_else(|e| panic!("{id}: C_Decrypt: {e}"));
                 assert_eq!(to_hex(&got), to_hex(&msg), "{id}: C_Decrypt");
                 // Encryption is randomized: round trip through the public key.
-                let ct2 = s.encrypt(&m, public, &msg).unwrap_or_else(|e| panic!("{id}: C_Encrypt: {e}"));
+                let ct2 =
+                    s.encrypt(&m, public, &msg).unwrap_or_else(|e| panic!("{id}: C_Encrypt: {e}"));
                 assert_eq!(ct2.len(), K, "{id}");
                 assert_ne!(ct2, ct, "{id}: OAEP uses a fresh seed");
                 let back = s.decrypt(&m, private, &ct2).unwrap_or_else(|e| panic!("{id}: {e}"));
@@ -253,5 +263,10 @@ fn oaep_sha256_mgf1_sha256_wycheproof() {
 
 #[test]
 fn oaep_sha1_mgf1_sha1_wycheproof() {
-    oaep("rsa_oaep_sha1.txt", "RSA-OAEP SHA-1 MGF1-SHA-1", MechanismType::SHA1, PkcsMgfType::MGF1_SHA1);
+    oaep(
+        "rsa_oaep_sha1.txt",
+        "RSA-OAEP SHA-1 MGF1-SHA-1",
+        MechanismType::SHA1,
+        PkcsMgfType::MGF1_SHA1,
+    );
 }

@@ -58,7 +58,7 @@ impl HashAlg {
     }
 
     /// Output length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         self.aws().output_len()
     }
 
@@ -96,7 +96,8 @@ impl HashAlg {
     pub fn parse_digest_info(info: &[u8]) -> Option<(HashAlg, &[u8])> {
         Self::ALL.into_iter().find_map(|h| {
             let p = h.digest_info_prefix();
-            (info.len() == p.len() + h.len() && info.starts_with(p)).then(|| (h, &info[p.len()..]))
+            (info.len() == p.len() + h.output_len() && info.starts_with(p))
+                .then(|| (h, &info[p.len()..]))
         })
     }
 

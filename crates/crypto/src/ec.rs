@@ -51,7 +51,7 @@ impl Curve {
     }
 
     /// Field (and scalar) length in bytes.
-    pub fn len(self) -> usize {
+    pub fn field_len(self) -> usize {
         match self {
             Self::P256 => 32,
             Self::P384 => 48,
@@ -105,7 +105,7 @@ impl Curve {
     /// left-padded with zeros.
     fn digest(self, data: &[u8]) -> Result<Digest, CryptoError> {
         let h = self.hash();
-        let n = h.len();
+        let n = h.output_len();
         let mut buf = [0u8; 64];
         if data.len() >= n {
             if self == Self::P521 && data.len() > n {
@@ -121,7 +121,7 @@ impl Curve {
 
     /// Signature length (r‖s).
     pub fn signature_len(self) -> usize {
-        2 * self.len()
+        2 * self.field_len()
     }
 }
 
@@ -144,7 +144,7 @@ pub struct PublicKey {
 impl PublicKey {
     /// From an uncompressed point (raw or DER OCTET STRING); checks it is on the curve.
     pub fn new(curve: Curve, point: &[u8]) -> Result<Self, CryptoError> {
-        let point = unwrap_point(curve.len(), point).ok_or(CryptoError::InvalidKey)?.to_vec();
+        let point = unwrap_point(curve.field_len(), point).ok_or(CryptoError::InvalidKey)?.to_vec();
         let verifier = sig::UnparsedPublicKey::new(curve.verifying(), &point).parse()?;
         Ok(Self { curve, point, verifier })
     }
@@ -191,11 +191,11 @@ impl PrivateKey {
     /// From the big-endian private scalar.
     pub fn new(curve: Curve, scalar: &[u8]) -> Result<Self, CryptoError> {
         let s = der::strip_zeros(scalar);
-        if s.is_empty() || s.len() > curve.len() {
+        if s.is_empty() || s.len() > curve.field_len() {
             return Err(CryptoError::InvalidKey);
         }
-        let mut padded = Zeroizing::new(vec![0u8; curve.len()]);
-        padded[curve.len() - s.len()..].copy_from_slice(s);
+        let mut padded = Zeroizing::new(vec![0u8; curve.field_len()]);
+        padded[curve.field_len() - s.len()..].copy_from_slice(s);
         let agree = agreement::PrivateKey::from_private_key(curve.agreement(), &padded)?;
         let point = agree.compute_public_key()?.as_ref().to_vec();
         let pair = EcdsaKeyPair::from_private_key_and_public_key(curve.signing(), &padded, &point)?;
@@ -241,7 +241,7 @@ impl PrivateKey {
     /// ECDH: the x-coordinate of the shared point with `peer` (raw or DER point).
     pub fn agree(&self, peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let curve = self.public.curve;
-        let peer = unwrap_point(curve.len(), peer).ok_or(CryptoError::InvalidParameter)?;
+        let peer = unwrap_point(curve.field_len(), peer).ok_or(CryptoError::InvalidParameter)?;
         let peer = agreement::UnparsedPublicKey::new(curve.agreement(), peer);
         agreement::agree(&self.agree, peer, CryptoError::InvalidParameter, |s| {
             Ok(Zeroizing::new(s.to_vec()))

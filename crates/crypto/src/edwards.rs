@@ -173,7 +173,12 @@ mod tests {
             unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
         );
         let s = k.sign(b"").unwrap();
-        assert_eq!(s, unhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"));
+        assert_eq!(
+            s,
+            unhex(
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+            )
+        );
         ed25519_verify(k.public(), b"", &s).unwrap();
         assert!(ed25519_verify(k.public(), b"x", &s).is_err());
     }

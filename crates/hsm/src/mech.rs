@@ -1,6 +1,6 @@
 //! Mechanism parameters read from caller memory once, at `*Init`, into typed values.
 
-use craton_token::mechanism::{self, Mechanism, Param, ParamKind};
+use craton_token::mechanism::{self, HkdfSalt, Mechanism, Param, ParamKind};
 use craton_token::ops::Out;
 use craton_token::{Error, Result};
 use pkcs11_sys::*;
@@ -125,6 +125,25 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
             let p: CK_KEY_DERIVATION_STRING_DATA = unsafe { param_struct(&m) }?;
             // SAFETY: see above.
             Param::Bytes(unsafe { bytes(p.pData, p.ulLen) }?)
+        }
+        ParamKind::Hkdf => {
+            // SAFETY: see above.
+            let p: CK_HKDF_PARAMS = unsafe { param_struct(&m) }?;
+            let salt = match p.ulSaltType {
+                CKF_HKDF_SALT_NULL => HkdfSalt::Null,
+                // SAFETY: see above.
+                CKF_HKDF_SALT_DATA => HkdfSalt::Data(unsafe { bytes(p.pSalt, p.ulSaltLen) }?),
+                CKF_HKDF_SALT_KEY => HkdfSalt::Key(p.hSaltKey as u64),
+                _ => return Err(Error::MechanismParamInvalid),
+            };
+            Param::Hkdf {
+                extract: p.bExtract != 0,
+                expand: p.bExpand != 0,
+                prf: p.prfHashMechanism as u64,
+                salt,
+                // SAFETY: see above.
+                info: unsafe { bytes(p.pInfo, p.ulInfoLen) }?,
+            }
         }
         ParamKind::CbcData => {
             // SAFETY: see above.

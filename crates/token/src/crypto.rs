@@ -94,11 +94,16 @@ pub(crate) fn dates_allow(attrs: &Attributes) -> bool {
     start_ok && end_ok
 }
 
+/// Passed as the mechanism when a key is only the object of an operation (digested,
+/// wrapped), not the key doing the work: CKA_ALLOWED_MECHANISMS does not apply.
+pub const ANY_MECHANISM: u64 = u64::MAX;
+
 /// Whether CKA_ALLOWED_MECHANISMS (absent or empty: no restriction) lets `mech` run.
 pub(crate) fn mechanism_allowed(attrs: &Attributes, mech: u64) -> bool {
     match attrs.get(AttrType::ALLOWED_MECHANISMS) {
+        _ if mech == ANY_MECHANISM => true,
         None => true,
-        Some(list) if list.is_empty() => true,
+        Some([]) => true,
         Some(list) => list
             .chunks_exact(8)
             .any(|c| c.try_into().map(u64::from_ne_bytes).is_ok_and(|m| m == mech)),
@@ -281,8 +286,10 @@ impl Module {
         if s.lock().digest.is_none() {
             return Err(Error::OperationNotInitialized);
         }
-        let r = self.usable_key(slot, key, None, u64::MAX, Error::KeyHandleInvalid);
-        let r = r.and_then(|(_, k)| k.secret().map(|s| s.bytes().to_vec()).ok_or(Error::KeyIndigestible));
+        let r = self.usable_key(slot, key, None, ANY_MECHANISM, Error::KeyHandleInvalid);
+        let r = r.and_then(|(_, k)| {
+            k.secret().map(|s| s.bytes().to_vec()).ok_or(Error::KeyIndigestible)
+        });
         let mut s = s.lock();
         match r {
             Ok(bytes) => {
@@ -320,7 +327,8 @@ impl Module {
             return Err(Error::OperationActive);
         }
         Self::check_mechanism(m, kind.flag())?;
-        let (_, k) = self.usable_key(slot, key, Some(kind.usage()), m.ty, Error::KeyHandleInvalid)?;
+        let (_, k) =
+            self.usable_key(slot, key, Some(kind.usage()), m.ty, Error::KeyHandleInvalid)?;
         let signing = matches!(kind, SigKind::Sign | SigKind::SignRecover);
         let op = SigOp::new(m, k, signing)?;
         let mut s = s.lock();

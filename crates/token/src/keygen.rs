@@ -20,7 +20,7 @@ fn value_of(template: &[(AttrType, Vec<u8>)], t: AttrType) -> Option<&[u8]> {
     template.iter().rev().find(|(ty, _)| *ty == t).map(|(_, v)| v.as_slice())
 }
 
-fn ulong_of(template: &[(AttrType, Vec<u8>)], t: AttrType) -> Result<Option<u64>> {
+pub(crate) fn ulong_of(template: &[(AttrType, Vec<u8>)], t: AttrType) -> Result<Option<u64>> {
     match value_of(template, t) {
         None => Ok(None),
         Some(v) => v
@@ -32,7 +32,7 @@ fn ulong_of(template: &[(AttrType, Vec<u8>)], t: AttrType) -> Result<Option<u64>
 
 /// The template with the class and key type the mechanism implies (a conflicting value is
 /// an inconsistency), and the generated attributes replacing any the caller gave.
-fn assemble(
+pub(crate) fn assemble(
     template: &[(AttrType, Vec<u8>)],
     class: ObjectClass,
     key_type: KeyType,
@@ -117,7 +117,9 @@ impl Module {
                 (KeyType::AES, len)
             }
             _ => {
-                let kt = KeyType(ulong_of(template, AttrType::KEY_TYPE)?.unwrap_or(KeyType::GENERIC_SECRET.0));
+                let kt = KeyType(
+                    ulong_of(template, AttrType::KEY_TYPE)?.unwrap_or(KeyType::GENERIC_SECRET.0),
+                );
                 if !kt.is_hmac() {
                     return Err(Error::TemplateInconsistent);
                 }
@@ -188,7 +190,10 @@ impl Module {
                     let k = ec::PrivateKey::generate(curve).map_err(crypto)?;
                     (
                         KeyType::EC,
-                        vec![(AttrType::EC_PARAMS, p.clone()), (AttrType::EC_POINT, k.public().ec_point())],
+                        vec![
+                            (AttrType::EC_PARAMS, p.clone()),
+                            (AttrType::EC_POINT, k.public().ec_point()),
+                        ],
                         vec![(AttrType::EC_PARAMS, p), (AttrType::VALUE, k.scalar().to_vec())],
                     )
                 }
@@ -200,7 +205,10 @@ impl Module {
                     let k = Ed25519Private::generate().map_err(crypto)?;
                     (
                         KeyType::EC_EDWARDS,
-                        vec![(AttrType::EC_PARAMS, p.clone()), (AttrType::EC_POINT, der::octet_string(k.public()))],
+                        vec![
+                            (AttrType::EC_PARAMS, p.clone()),
+                            (AttrType::EC_POINT, der::octet_string(k.public())),
+                        ],
                         vec![(AttrType::EC_PARAMS, p), (AttrType::VALUE, k.seed().to_vec())],
                     )
                 }
@@ -212,7 +220,10 @@ impl Module {
                     let k = X25519Private::generate().map_err(crypto)?;
                     (
                         KeyType::EC_MONTGOMERY,
-                        vec![(AttrType::EC_PARAMS, p.clone()), (AttrType::EC_POINT, der::octet_string(k.public()))],
+                        vec![
+                            (AttrType::EC_PARAMS, p.clone()),
+                            (AttrType::EC_POINT, der::octet_string(k.public())),
+                        ],
                         vec![(AttrType::EC_PARAMS, p), (AttrType::VALUE, k.bytes().to_vec())],
                     )
                 }

@@ -32,12 +32,7 @@ impl SecretKey {
         if bytes.is_empty() {
             return Err(Error::AttributeValueInvalid);
         }
-        Ok(Self {
-            key_type,
-            bytes: Zeroizing::new(bytes.to_vec()),
-            aes,
-            hmac: Default::default(),
-        })
+        Ok(Self { key_type, bytes: Zeroizing::new(bytes.to_vec()), aes, hmac: Default::default() })
     }
 
     /// The value.
@@ -64,9 +59,11 @@ impl std::fmt::Debug for KeyObj {
 }
 
 /// Any key the module can compute with.
+// One per key object, always behind an Arc: variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum KeyObj {
     /// RSA private key.
-    RsaPrivate(rsa::PrivateKey),
+    RsaPrivate(Box<rsa::PrivateKey>),
     /// RSA public key.
     RsaPublic(rsa::PublicKey),
     /// NIST-curve private key.
@@ -135,9 +132,9 @@ impl KeyObj {
         let kt = KeyType(attrs.get_ulong(AttrType::KEY_TYPE).ok_or(Error::KeyTypeInconsistent)?);
         let bad = |_| Error::AttributeValueInvalid;
         Ok(match (class, kt) {
-            (ObjectClass::PRIVATE_KEY, KeyType::RSA) => {
-                Self::RsaPrivate(rsa::PrivateKey::new(rsa_components(attrs)?).map_err(bad)?)
-            }
+            (ObjectClass::PRIVATE_KEY, KeyType::RSA) => Self::RsaPrivate(Box::new(
+                rsa::PrivateKey::new(rsa_components(attrs)?).map_err(bad)?,
+            )),
             (ObjectClass::PUBLIC_KEY, KeyType::RSA) => Self::RsaPublic(
                 rsa::PublicKey::new(
                     need(attrs, AttrType::MODULUS)?,
@@ -157,8 +154,12 @@ impl KeyObj {
                 let p = need(attrs, AttrType::EC_POINT)?;
                 match curve_of(attrs)? {
                     CurveOf::Nist(c) => Self::EcPublic(ec::PublicKey::new(c, p).map_err(bad)?),
-                    CurveOf::Ed => Self::EdPublic(edwards::unwrap_public(p).ok_or(Error::AttributeValueInvalid)?),
-                    CurveOf::X => Self::XPublic(edwards::unwrap_public(p).ok_or(Error::AttributeValueInvalid)?),
+                    CurveOf::Ed => Self::EdPublic(
+                        edwards::unwrap_public(p).ok_or(Error::AttributeValueInvalid)?,
+                    ),
+                    CurveOf::X => Self::XPublic(
+                        edwards::unwrap_public(p).ok_or(Error::AttributeValueInvalid)?,
+                    ),
                 }
             }
             (ObjectClass::SECRET_KEY, kt) => {

@@ -22,6 +22,7 @@ pub mod session;
 pub mod session_table;
 pub mod store;
 pub mod types;
+pub mod wrap;
 
 pub use config::Config;
 pub use error::{Error, Result};

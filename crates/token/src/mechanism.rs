@@ -32,6 +32,8 @@ pub enum ParamKind {
     CbcData,
     /// An optional IV for key wrap (empty or 8 bytes for KW, 4 for KWP).
     OptionalIv,
+    /// `CK_HKDF_PARAMS`.
+    Hkdf,
 }
 
 /// A typed, validated-shape parameter (decoded once at `*Init`).
@@ -88,6 +90,19 @@ pub enum Param {
         /// Peer public value.
         public: Vec<u8>,
     },
+    /// HKDF (RFC 5869).
+    Hkdf {
+        /// Run the extract step.
+        extract: bool,
+        /// Run the expand step.
+        expand: bool,
+        /// `CKM_*` of the PRF's hash.
+        prf: u64,
+        /// Salt: none, data, or the value of a key.
+        salt: HkdfSalt,
+        /// Info for the expand step.
+        info: Vec<u8>,
+    },
     /// AES-CBC key derivation: IV and data.
     CbcData {
         /// IV.
@@ -95,6 +110,17 @@ pub enum Param {
         /// Data to encrypt.
         data: Vec<u8>,
     },
+}
+
+/// Where HKDF's salt comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HkdfSalt {
+    /// `CKF_HKDF_SALT_NULL`: hash-length zeros.
+    Null,
+    /// `CKF_HKDF_SALT_DATA`.
+    Data(Vec<u8>),
+    /// `CKF_HKDF_SALT_KEY`: a secret key's value.
+    Key(u64),
 }
 
 /// A mechanism and its parameter.
@@ -138,7 +164,14 @@ const DG: u64 = sys::CKF_DIGEST as u64;
 /// EC capability flags: prime fields, curves named by OID, uncompressed points.
 const ECF: u64 = (sys::CKF_EC_F_P | sys::CKF_EC_OID | sys::CKF_EC_UNCOMPRESS) as u64;
 
-const fn m(ty: sys::CK_MECHANISM_TYPE, name: &'static str, min: u64, max: u64, flags: u64, param: ParamKind) -> MechInfo {
+const fn m(
+    ty: sys::CK_MECHANISM_TYPE,
+    name: &'static str,
+    min: u64,
+    max: u64,
+    flags: u64,
+    param: ParamKind,
+) -> MechInfo {
     MechInfo { ty: ty as u64, name, min, max, flags, param }
 }
 
@@ -193,6 +226,7 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_AES_KEY_WRAP_KWP, "AES_KEY_WRAP_KWP", 16, 32, E | D | W | U, P::OptionalIv),
     m(sys::CKM_AES_ECB_ENCRYPT_DATA, "AES_ECB_ENCRYPT_DATA", 16, 32, DV, P::Data),
     m(sys::CKM_AES_CBC_ENCRYPT_DATA, "AES_CBC_ENCRYPT_DATA", 16, 32, DV, P::CbcData),
+    m(sys::CKM_HKDF_DERIVE, "HKDF_DERIVE", H0, H1, DV, P::Hkdf),
     m(sys::CKM_SHA_1, "SHA_1", 0, 0, DG, P::None),
     m(sys::CKM_SHA224, "SHA224", 0, 0, DG, P::None),
     m(sys::CKM_SHA256, "SHA256", 0, 0, DG, P::None),
@@ -303,6 +337,9 @@ mod tests {
                 assert!(hash_of(a.ty).is_some(), "{}", a.name);
             }
         }
-        assert!(markdown_table().contains("| CKM_AES_GCM | 16–32 bytes | encrypt, decrypt, wrap, unwrap |"));
+        assert!(
+            markdown_table()
+                .contains("| CKM_AES_GCM | 16–32 bytes | encrypt, decrypt, wrap, unwrap |")
+        );
     }
 }

@@ -55,9 +55,7 @@ impl BlockOp {
             (Mode::Ecb, true) => Engine::Enc(EncryptingKey::ecb(k)?),
             (Mode::Ecb, false) => Engine::Dec(DecryptingKey::ecb(k)?),
             (Mode::Cbc { .. } | Mode::CbcPad { .. }, true) => Engine::Enc(EncryptingKey::cbc(k)?),
-            (Mode::Cbc { .. } | Mode::CbcPad { .. }, false) => {
-                Engine::Dec(DecryptingKey::cbc(k)?)
-            }
+            (Mode::Cbc { .. } | Mode::CbcPad { .. }, false) => Engine::Dec(DecryptingKey::cbc(k)?),
             (Mode::Ctr { .. }, _) => Engine::Enc(EncryptingKey::ctr(k)?),
         };
         let ctr_left = match &mode {

@@ -37,9 +37,7 @@ pub fn generate(bits: usize, e: &[u8]) -> Result<PrivateKey, CryptoError> {
         q: z(&primes[1]),
         dp: z(key.dp().ok_or(CryptoError::Backend)?),
         dq: z(key.dq().ok_or(CryptoError::Backend)?),
-        qinv: Zeroizing::new(
-            key.crt_coefficient().ok_or(CryptoError::Backend)?.to_bytes_be(),
-        ),
+        qinv: Zeroizing::new(key.crt_coefficient().ok_or(CryptoError::Backend)?.to_bytes_be()),
     };
     drop(key);
     let private = PrivateKey::new(c)?;

@@ -229,7 +229,7 @@ impl PublicKey {
         if signature.len() != self.k() {
             return Err(CryptoError::InvalidLength);
         }
-        if mgf == hash && salt_len == hash.len() {
+        if mgf == hash && salt_len == hash.output_len() {
             if let Some(v) = self.verifier(true, hash) {
                 let d = aws_lc_rs::digest::Digest::import_less_safe(m_hash, hash.aws())?;
                 return v.verify_digest_sig(&d, signature).map_err(|_| CryptoError::BadSignature);
@@ -339,10 +339,10 @@ impl PrivateKey {
         mgf: HashAlg,
         salt_len: usize,
     ) -> Result<Vec<u8>, CryptoError> {
-        if m_hash.len() != hash.len() {
+        if m_hash.len() != hash.output_len() {
             return Err(CryptoError::InvalidLength);
         }
-        if mgf == hash && salt_len == hash.len() {
+        if mgf == hash && salt_len == hash.output_len() {
             let enc: Option<&'static dyn RsaEncoding> = match hash {
                 HashAlg::Sha256 => Some(&sig::RSA_PSS_SHA256),
                 HashAlg::Sha384 => Some(&sig::RSA_PSS_SHA384),

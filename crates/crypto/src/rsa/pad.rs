@@ -6,7 +6,7 @@ use crate::digest::{HashAlg, Hasher};
 
 /// MGF1 mask of `len` bytes from `seed`.
 pub fn mgf1(hash: HashAlg, seed: &[u8], len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + hash.len());
+    let mut out = Vec::with_capacity(len + hash.output_len());
     let mut counter = 0u32;
     while out.len() < len {
         let mut h = Hasher::new(hash);
@@ -78,7 +78,7 @@ pub fn pss_encode(
 ) -> Result<Vec<u8>, CryptoError> {
     let em_bits = mod_bits - 1;
     let em_len = em_bits.div_ceil(8);
-    let h_len = hash.len();
+    let h_len = hash.output_len();
     if m_hash.len() != h_len || em_len < h_len + salt_len + 2 {
         return Err(CryptoError::InvalidLength);
     }
@@ -113,7 +113,7 @@ pub fn pss_verify(
     let bad = CryptoError::BadSignature;
     let em_bits = mod_bits - 1;
     let em_len = em_bits.div_ceil(8);
-    let h_len = hash.len();
+    let h_len = hash.output_len();
     if m_hash.len() != h_len || em_len < h_len + salt_len + 2 {
         return Err(bad);
     }
@@ -151,7 +151,7 @@ pub fn oaep_encode(
     hash: HashAlg,
     mgf: HashAlg,
 ) -> Result<Vec<u8>, CryptoError> {
-    let h_len = hash.len();
+    let h_len = hash.output_len();
     if k < 2 * h_len + 2 || m.len() > k - 2 * h_len - 2 {
         return Err(CryptoError::InvalidLength);
     }
@@ -178,7 +178,7 @@ pub fn oaep_decode(
     hash: HashAlg,
     mgf: HashAlg,
 ) -> Result<Vec<u8>, CryptoError> {
-    let h_len = hash.len();
+    let h_len = hash.output_len();
     let k = em.len();
     if k < 2 * h_len + 2 {
         return Err(CryptoError::InvalidEncoding);
@@ -190,7 +190,9 @@ pub fn oaep_decode(
     xor(&mut db, &mask);
     let l_hash = hash.digest(label);
     let mut bad = u32::from(em[0] != 0);
-    bad |= u32::from(aws_lc_rs::constant_time::verify_slices_are_equal(&db[..h_len], &l_hash).is_err());
+    bad |= u32::from(
+        aws_lc_rs::constant_time::verify_slices_are_equal(&db[..h_len], &l_hash).is_err(),
+    );
     // Find the 0x01 separator after the zero run, without branching on secret bytes.
     let mut found = 0u32;
     let mut index = 0usize;
@@ -239,10 +241,7 @@ mod tests {
     #[test]
     fn oaep_round_trip_and_tamper() {
         let em = oaep_encode(256, b"secret", b"label", HashAlg::Sha224, HashAlg::Sha1).unwrap();
-        assert_eq!(
-            oaep_decode(&em, b"label", HashAlg::Sha224, HashAlg::Sha1).unwrap(),
-            b"secret"
-        );
+        assert_eq!(oaep_decode(&em, b"label", HashAlg::Sha224, HashAlg::Sha1).unwrap(), b"secret");
         assert!(oaep_decode(&em, b"other", HashAlg::Sha224, HashAlg::Sha1).is_err());
         let mut bad = em.clone();
         bad[0] = 1;

@@ -186,8 +186,9 @@ fn nonzero(x: &BoxedUint) -> Result<NonZero<BoxedUint>, CryptoError> {
 }
 
 fn mul_mod(a: &BoxedUint, b: &BoxedUint, params: &BoxedMontyParams) -> BoxedUint {
-    (BoxedMontyForm::new(a.clone(), params.clone()) * BoxedMontyForm::new(b.clone(), params.clone()))
-        .retrieve()
+    (BoxedMontyForm::new(a.clone(), params.clone())
+        * BoxedMontyForm::new(b.clone(), params.clone()))
+    .retrieve()
 }
 
 #[cfg(test)]
@@ -202,9 +203,9 @@ mod tests {
             RawPublic::new(&[0x0c, 0xa1], &[17]).unwrap(),
             &[61],
             &[53],
-            &[53],  // d mod (p-1) = 2753 mod 60
-            &[49],  // d mod (q-1) = 2753 mod 52
-            &[38],  // q^-1 mod p
+            &[53], // d mod (p-1) = 2753 mod 60
+            &[49], // d mod (q-1) = 2753 mod 52
+            &[38], // q^-1 mod p
         )
         .unwrap();
         // 65^17 mod 3233 = 2790 (the textbook example).

@@ -1,4 +1,4 @@
-//! C_GenerateKey and C_GenerateKeyPair.
+//! C_GenerateKey, C_GenerateKeyPair, C_WrapKey, C_UnwrapKey and C_DeriveKey.
 
 use pkcs11_sys::*;
 
@@ -66,5 +66,98 @@ pub unsafe extern "C" fn C_GenerateKeyPair(
             ptr::write(phPublicKey, p as CK_OBJECT_HANDLE)?;
             ptr::write(phPrivateKey, k as CK_OBJECT_HANDLE)
         }
+    })
+}
+
+/// Wrap (encrypt) a key.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_WrapKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hWrappingKey: CK_OBJECT_HANDLE,
+    hKey: CK_OBJECT_HANDLE,
+    pWrappedKey: CK_BYTE_PTR,
+    pulWrappedKeyLen: CK_ULONG_PTR,
+) -> CK_RV {
+    guard("C_WrapKey", || {
+        let module = state::module()?;
+        module.check_session(hSession as u64)?;
+        // SAFETY: pMechanism per the spec.
+        let m = unsafe { mech::read(pMechanism) }?;
+        // SAFETY: pulWrappedKeyLen valid per the spec.
+        let cap = unsafe { mech::capacity(pWrappedKey, pulWrappedKeyLen) }?;
+        let wrapped = module.wrap_key(hSession as u64, &m, hWrappingKey as u64, hKey as u64)?;
+        let out = match cap {
+            Some(c) if c >= wrapped.len() => craton_token::ops::Out::Data(wrapped),
+            _ => craton_token::ops::Out::Len(wrapped.len()),
+        };
+        // SAFETY: output pointers per the spec; capacity checked above.
+        unsafe { mech::deliver(out, pWrappedKey, pulWrappedKeyLen) }
+    })
+}
+
+/// Unwrap (decrypt) a key into a new object.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_UnwrapKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hUnwrappingKey: CK_OBJECT_HANDLE,
+    pWrappedKey: CK_BYTE_PTR,
+    ulWrappedKeyLen: CK_ULONG,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulAttributeCount: CK_ULONG,
+    phKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_UnwrapKey", || {
+        let module = state::module()?;
+        module.check_session(hSession as u64)?;
+        // SAFETY: pMechanism, pWrappedKey and pTemplate per the spec.
+        let (m, wrapped, t) = unsafe {
+            (
+                mech::read(pMechanism)?,
+                ptr::required_slice(pWrappedKey, ulWrappedKeyLen)?,
+                ptr::read_template(pTemplate, ulAttributeCount)?,
+            )
+        };
+        if phKey.is_null() {
+            return Err(craton_token::Error::ArgumentsBad);
+        }
+        let h = module.unwrap_key(hSession as u64, &m, hUnwrappingKey as u64, wrapped, &t)?;
+        // SAFETY: phKey checked non-NULL, valid for a write per the spec.
+        unsafe { ptr::write(phKey, h as CK_OBJECT_HANDLE) }
+    })
+}
+
+/// Derive a key from a base key.
+///
+/// # Safety
+/// Pointer arguments must satisfy the PKCS#11 specification of this function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_DeriveKey(
+    hSession: CK_SESSION_HANDLE,
+    pMechanism: CK_MECHANISM_PTR,
+    hBaseKey: CK_OBJECT_HANDLE,
+    pTemplate: CK_ATTRIBUTE_PTR,
+    ulAttributeCount: CK_ULONG,
+    phKey: CK_OBJECT_HANDLE_PTR,
+) -> CK_RV {
+    guard("C_DeriveKey", || {
+        let module = state::module()?;
+        module.check_session(hSession as u64)?;
+        // SAFETY: pMechanism and pTemplate per the spec.
+        let (m, t) =
+            unsafe { (mech::read(pMechanism)?, ptr::read_template(pTemplate, ulAttributeCount)?) };
+        if phKey.is_null() {
+            return Err(craton_token::Error::ArgumentsBad);
+        }
+        let h = module.derive_key(hSession as u64, &m, hBaseKey as u64, &t)?;
+        // SAFETY: phKey checked non-NULL, valid for a write per the spec.
+        unsafe { ptr::write(phKey, h as CK_OBJECT_HANDLE) }
     })
 }

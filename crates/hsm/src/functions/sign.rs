@@ -238,7 +238,9 @@ pub unsafe extern "C" fn C_VerifyRecoverInit(
     hKey: CK_OBJECT_HANDLE,
 ) -> CK_RV {
     // SAFETY: pMechanism per the spec.
-    guard("C_VerifyRecoverInit", || unsafe { init(hSession, SigKind::VerifyRecover, pMechanism, hKey) })
+    guard("C_VerifyRecoverInit", || unsafe {
+        init(hSession, SigKind::VerifyRecover, pMechanism, hKey)
+    })
 }
 
 /// Verify and recover the signed data.
@@ -258,7 +260,9 @@ pub unsafe extern "C" fn C_VerifyRecover(
         // SAFETY: pSignature covers ulSignatureLen bytes.
         let sig = unsafe { ptr::slice(pSignature, ulSignatureLen) }?;
         // SAFETY: output pointers per the spec.
-        unsafe { produce(pData, pulDataLen, |cap| module.verify_recover(hSession as u64, sig, cap)) }
+        unsafe {
+            produce(pData, pulDataLen, |cap| module.verify_recover(hSession as u64, sig, cap))
+        }
     })
 }
 

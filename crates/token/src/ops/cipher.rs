@@ -26,7 +26,7 @@ pub enum RsaScheme {
 }
 
 enum Kind {
-    Block(BlockOp),
+    Block(Box<BlockOp>),
     Gcm(GcmParams),
     Wrap { padded: bool },
     Rsa(RsaScheme),
@@ -57,8 +57,8 @@ pub fn rsa_scheme(m: &Mechanism) -> Result<RsaScheme> {
             Param::Oaep { hash, mgf, source, label } => {
                 let h = mechanism::hash_of(*hash).ok_or(Error::MechanismParamInvalid)?;
                 let g = mechanism::mgf_of(*mgf).ok_or(Error::MechanismParamInvalid)?;
-                let ok_source = *source == sys::CKZ_DATA_SPECIFIED as u64
-                    || (*source == 0 && label.is_empty());
+                let ok_source =
+                    *source == sys::CKZ_DATA_SPECIFIED as u64 || (*source == 0 && label.is_empty());
                 if !ok_source {
                     return Err(Error::MechanismParamInvalid);
                 }
@@ -85,24 +85,31 @@ impl CipherOp {
             _ => {
                 let aes = key.secret().and_then(|s| s.aes()).ok_or(Error::KeyTypeInconsistent)?;
                 match ty {
-                    sys::CKM_AES_ECB => Kind::Block(
+                    sys::CKM_AES_ECB => Kind::Block(Box::new(
                         BlockOp::new(aes, Mode::Ecb, encrypt).map_err(Error::from)?,
-                    ),
+                    )),
                     sys::CKM_AES_CBC => {
                         let mode = Mode::Cbc { iv: iv16(&m.param)? };
-                        Kind::Block(BlockOp::new(aes, mode, encrypt).map_err(Error::from)?)
+                        Kind::Block(Box::new(
+                            BlockOp::new(aes, mode, encrypt).map_err(Error::from)?,
+                        ))
                     }
                     sys::CKM_AES_CBC_PAD => {
                         let mode = Mode::CbcPad { iv: iv16(&m.param)? };
-                        Kind::Block(BlockOp::new(aes, mode, encrypt).map_err(Error::from)?)
+                        Kind::Block(Box::new(
+                            BlockOp::new(aes, mode, encrypt).map_err(Error::from)?,
+                        ))
                     }
                     sys::CKM_AES_CTR => match &m.param {
                         Param::Ctr { counter_bits, block } => {
                             if !(1..=128).contains(counter_bits) {
                                 return Err(Error::MechanismParamInvalid);
                             }
-                            let mode = Mode::Ctr { block: *block, counter_bits: *counter_bits as u32 };
-                            Kind::Block(BlockOp::new(aes, mode, true).map_err(Error::from)?)
+                            let mode =
+                                Mode::Ctr { block: *block, counter_bits: *counter_bits as u32 };
+                            Kind::Block(Box::new(
+                                BlockOp::new(aes, mode, true).map_err(Error::from)?,
+                            ))
                         }
                         _ => return Err(Error::MechanismParamInvalid),
                     },
@@ -168,7 +175,7 @@ impl CipherOp {
         let err = |e| crypto_err(e, dec);
         let data = &self.buf[..];
         let out = match (self.kind, &*self.key) {
-            (Kind::Block(b), _) => b.finish().map_err(err)?,
+            (Kind::Block(b), _) => (*b).finish().map_err(err)?,
             (Kind::Gcm(p), k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
                 if self.encrypt { gcm::seal(aes, &p, data) } else { gcm::open(aes, &p, data) }
@@ -176,11 +183,15 @@ impl CipherOp {
             }
             (Kind::Wrap { padded }, k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
-                if self.encrypt { wrap::wrap(aes, data, padded) } else { wrap::unwrap(aes, data, padded) }
-                    .map_err(|e| match e {
-                        craton_crypto::CryptoError::InvalidKey => Error::KeySizeRange,
-                        e => err(e),
-                    })?
+                if self.encrypt {
+                    wrap::wrap(aes, data, padded)
+                } else {
+                    wrap::unwrap(aes, data, padded)
+                }
+                .map_err(|e| match e {
+                    craton_crypto::CryptoError::InvalidKey => Error::KeySizeRange,
+                    e => err(e),
+                })?
             }
             (Kind::Rsa(s), KeyObj::RsaPublic(k)) => match s {
                 RsaScheme::Pkcs1 => k.encrypt_pkcs1(data),

@@ -98,14 +98,10 @@ impl SigOp {
             (&*key, signing),
             (KeyObj::RsaPrivate(_), true) | (KeyObj::RsaPublic(_), false)
         );
-        let is_ec = matches!(
-            (&*key, signing),
-            (KeyObj::EcPrivate(_), true) | (KeyObj::EcPublic(_), false)
-        );
-        let is_ed = matches!(
-            (&*key, signing),
-            (KeyObj::EdPrivate(_), true) | (KeyObj::EdPublic(_), false)
-        );
+        let is_ec =
+            matches!((&*key, signing), (KeyObj::EcPrivate(_), true) | (KeyObj::EcPublic(_), false));
+        let is_ed =
+            matches!((&*key, signing), (KeyObj::EdPrivate(_), true) | (KeyObj::EdPublic(_), false));
         let inconsistent = Err(Error::KeyTypeInconsistent);
         let (alg, acc) = match ty {
             CKM_RSA_PKCS | CKM_RSA_X_509 | CKM_RSA_PKCS_PSS if !is_rsa => return inconsistent,
@@ -115,8 +111,8 @@ impl SigOp {
                 let (hash, mgf, salt) = pss(m, None)?;
                 (Alg::Pss { hash, mgf, salt }, buffer(true))
             }
-            CKM_SHA1_RSA_PKCS | CKM_SHA224_RSA_PKCS | CKM_SHA256_RSA_PKCS
-            | CKM_SHA384_RSA_PKCS | CKM_SHA512_RSA_PKCS => {
+            CKM_SHA1_RSA_PKCS | CKM_SHA224_RSA_PKCS | CKM_SHA256_RSA_PKCS | CKM_SHA384_RSA_PKCS
+            | CKM_SHA512_RSA_PKCS => {
                 if !is_rsa {
                     return inconsistent;
                 }
@@ -129,8 +125,11 @@ impl SigOp {
                 };
                 (Alg::RsaPkcsHash(h), Acc::Hash(Hasher::new(h)))
             }
-            CKM_SHA1_RSA_PKCS_PSS | CKM_SHA224_RSA_PKCS_PSS | CKM_SHA256_RSA_PKCS_PSS
-            | CKM_SHA384_RSA_PKCS_PSS | CKM_SHA512_RSA_PKCS_PSS => {
+            CKM_SHA1_RSA_PKCS_PSS
+            | CKM_SHA224_RSA_PKCS_PSS
+            | CKM_SHA256_RSA_PKCS_PSS
+            | CKM_SHA384_RSA_PKCS_PSS
+            | CKM_SHA512_RSA_PKCS_PSS => {
                 if !is_rsa {
                     return inconsistent;
                 }
@@ -158,8 +157,8 @@ impl SigOp {
                 };
                 (Alg::Ecdsa, Acc::Hash(Hasher::new(h)))
             }
-            CKM_ECDSA | CKM_ECDSA_SHA1 | CKM_ECDSA_SHA224 | CKM_ECDSA_SHA256
-            | CKM_ECDSA_SHA384 | CKM_ECDSA_SHA512 => return inconsistent,
+            CKM_ECDSA | CKM_ECDSA_SHA1 | CKM_ECDSA_SHA224 | CKM_ECDSA_SHA256 | CKM_ECDSA_SHA384
+            | CKM_ECDSA_SHA512 => return inconsistent,
             CKM_EDDSA if is_ed => {
                 if !matches!(m.param, Param::None) {
                     // Ed25519ph and contexts are not offered.
@@ -179,7 +178,7 @@ impl SigOp {
                 if !s.key_type.is_hmac() {
                     return inconsistent;
                 }
-                (Alg::Mac { len: mac_len(m, h.len())? }, Acc::Hmac(s.hmac(h).start()))
+                (Alg::Mac { len: mac_len(m, h.output_len())? }, Acc::Hmac(s.hmac(h).start()))
             }
         };
         Ok(Self { key, alg, acc })
@@ -270,7 +269,7 @@ impl SigOp {
                 k.verify_pkcs1(&h.digest_info(&input), signature).map_err(err)
             }
             (KeyObj::RsaPublic(k), Alg::Pss { hash, mgf, salt }) => {
-                if input.len() != hash.len() {
+                if input.len() != hash.output_len() {
                     return Err(Error::DataLenRange);
                 }
                 k.verify_pss(&input, hash, mgf, salt, signature).map_err(err)

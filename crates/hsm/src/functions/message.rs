@@ -1,7 +1,6 @@
-//! Entry points whose mechanisms arrive with the cryptographic-mechanism work. Until then
-//! the module offers no mechanism: every `*Init` (and key generation, wrapping, derivation)
-//! reports CKR_MECHANISM_INVALID, and every continuation reports
-//! CKR_OPERATION_NOT_INITIALIZED — both true statements, never a fake success.
+//! The PKCS#11 3.0 message-based API. No mechanism is offered through it yet (the registry
+//! has none with the message flags): every `C_Message*Init` reports CKR_MECHANISM_INVALID and
+//! every continuation CKR_OPERATION_NOT_INITIALIZED — true statements, never a fake success.
 
 // The arguments are part of the fixed C signatures; these bodies only need the session.
 #![allow(unused_variables)]
@@ -10,56 +9,6 @@ use pkcs11_sys::*;
 
 use crate::functions::common::{no_mechanism, no_operation};
 use crate::state::guard;
-
-/// Not offered yet: no mechanism is available.
-///
-/// # Safety
-/// Pointer arguments must satisfy the PKCS#11 specification of this function.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn C_WrapKey(
-    hSession: CK_SESSION_HANDLE,
-    pMechanism: CK_MECHANISM_PTR,
-    hWrappingKey: CK_OBJECT_HANDLE,
-    hKey: CK_OBJECT_HANDLE,
-    pWrappedKey: CK_BYTE_PTR,
-    pulWrappedKeyLen: CK_ULONG_PTR,
-) -> CK_RV {
-    guard("C_WrapKey", || no_mechanism(hSession, pMechanism))
-}
-
-/// Not offered yet: no mechanism is available.
-///
-/// # Safety
-/// Pointer arguments must satisfy the PKCS#11 specification of this function.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn C_UnwrapKey(
-    hSession: CK_SESSION_HANDLE,
-    pMechanism: CK_MECHANISM_PTR,
-    hUnwrappingKey: CK_OBJECT_HANDLE,
-    pWrappedKey: CK_BYTE_PTR,
-    ulWrappedKeyLen: CK_ULONG,
-    pTemplate: CK_ATTRIBUTE_PTR,
-    ulAttributeCount: CK_ULONG,
-    phKey: CK_OBJECT_HANDLE_PTR,
-) -> CK_RV {
-    guard("C_UnwrapKey", || no_mechanism(hSession, pMechanism))
-}
-
-/// Not offered yet: no mechanism is available.
-///
-/// # Safety
-/// Pointer arguments must satisfy the PKCS#11 specification of this function.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn C_DeriveKey(
-    hSession: CK_SESSION_HANDLE,
-    pMechanism: CK_MECHANISM_PTR,
-    hBaseKey: CK_OBJECT_HANDLE,
-    pTemplate: CK_ATTRIBUTE_PTR,
-    ulAttributeCount: CK_ULONG,
-    phKey: CK_OBJECT_HANDLE_PTR,
-) -> CK_RV {
-    guard("C_DeriveKey", || no_mechanism(hSession, pMechanism))
-}
 
 /// Not offered yet: no mechanism is available.
 ///
