@@ -386,9 +386,15 @@ if [[ -n "$P11TOOL" ]]; then
     check "EDDSA Ed25519: accepts OpenSSL's signature, rejects it tampered" \
         chk_token_verify eddsa "$ID_OSSL_ED" EDDSA "$MSG" \
         openssl pkeyutl -sign -inkey "$OSSL_ED" -rawin -in "$MSG" -out SIG
-else
+elif [[ $IS_SOFTHSM -eq 1 ]]; then
     skip "import OpenSSL's Ed25519 public key" "needs p11tool (gnutls-bin): pkcs11-tool 0.23 cannot import Ed25519 keys"
     skip "EDDSA Ed25519: accepts OpenSSL's signature, rejects it tampered" "needs the imported Ed25519 key"
+else
+    chk_no_p11tool() {
+        why "p11tool (gnutls-bin) is not installed: run scripts/install-deps.sh"
+        return 1
+    }
+    check "import OpenSSL's Ed25519 public key (p11tool)" chk_no_p11tool
 fi
 
 # ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 #   opensc                     pkcs11-tool (conformance/pkcs11-tool.sh)
 #   softhsm2                   reference PKCS#11 module (conformance dry runs)
 #   libengine-pkcs11-openssl   OpenSSL engine for PKCS#11 modules
-#   openssl                    test certificates
+#   openssl                    test certificates, TLS, software verification
+#   gnutls-bin                 p11tool (imports Ed25519 public keys pkcs11-tool cannot)
 # Idempotent; prints nothing when everything is already installed.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ command -v pkcs11-tool >/dev/null 2>&1 || pkg_installed opensc || missing+=(open
 pkg_installed softhsm2 || [[ -e /usr/lib/softhsm/libsofthsm2.so ]] || missing+=(softhsm2)
 pkg_installed libengine-pkcs11-openssl || missing+=(libengine-pkcs11-openssl)
 command -v openssl >/dev/null 2>&1 || pkg_installed openssl || missing+=(openssl)
+command -v p11tool >/dev/null 2>&1 || pkg_installed gnutls-bin || missing+=(gnutls-bin)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0

@@ -45,6 +45,8 @@ enum Command {
     /// Token management.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The mechanisms the library offers, as the Markdown table in README.md.
+    Mechanisms,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -173,6 +175,10 @@ fn main() -> ExitCode {
             let lib = library.clone().unwrap_or_else(default_library);
             status::run(&m, &lib, matches!(format, Format::Json))
         }),
+        Command::Mechanisms => {
+            print!("{}", craton_token::mechanism::markdown_table());
+            Ok(())
+        }
         Command::Token(TokenCommand::Init(a)) => {
             open(cli.config.as_ref()).and_then(|m| token_init(&m, a))
         }

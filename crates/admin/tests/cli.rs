@@ -130,3 +130,23 @@ fn integrity_seal_verify_and_status() {
     assert_eq!(s["integrity"], "MISMATCH");
     assert_eq!(s["verdict"], "ATTENTION");
 }
+
+#[test]
+fn readme_mechanism_table_matches_the_registry() {
+    let out = Command::new(env!("CARGO_BIN_EXE_craton-hsm-admin"))
+        .arg("mechanisms")
+        .output()
+        .expect("run craton-hsm-admin");
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).expect("UTF-8");
+    let readme_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let readme = std::fs::read_to_string(readme_path).expect("README.md");
+    let begin = "<!-- mechanisms:begin -->\n";
+    let start = readme.find(begin).expect("begin marker") + begin.len();
+    let end = readme.find("<!-- mechanisms:end -->").expect("end marker");
+    assert!(
+        readme[start..end] == table,
+        "README.md's mechanism table is stale: regenerate it with `craton-hsm-admin mechanisms`"
+    );
+    assert!(table.contains("| CKM_AES_GCM |") && table.lines().count() > 40);
+}
