@@ -63,6 +63,13 @@ macro_rules! call {
 }
 
 impl RawModule {
+    /// The raw function list, for calls this wrapper does not cover.
+    pub fn functions(&self) -> &CK_FUNCTION_LIST {
+        // SAFETY: `list` came from C_GetFunctionList of a library kept loaded for the life
+        // of the process (see `pin_loaded`), so it stays valid.
+        unsafe { &*self.list }
+    }
+
     /// dlopen `path` (normally the path a `TestToken` loaded) and fetch its
     /// function list through C_GetFunctionList.
     pub fn open(path: &Path) -> Self {

@@ -17,7 +17,7 @@ use crate::mechanism::{self, Mechanism};
 use crate::module::Module;
 use crate::ops::cipher::CipherOp;
 use crate::ops::sign::SigOp;
-use crate::ops::{Active, Out, step};
+use crate::ops::{Active, Out, check_auth, step};
 use crate::session::Session;
 use crate::types::{AttrType, ObjectClass, ObjectHandle, SessionHandle, SlotId};
 
@@ -84,6 +84,11 @@ fn today() -> [u8; 8] {
     let y = yoe + era * 400 + i64::from(m <= 2);
     let s = format!("{y:04}{m:02}{d:02}");
     s.as_bytes().try_into().unwrap_or(*b"19700101")
+}
+
+/// Whether every use of the key needs a context-specific login (private keys only).
+fn always_authenticate(attrs: &Attributes) -> bool {
+    attrs.get_bool(AttrType::ALWAYS_AUTHENTICATE) == Some(true)
 }
 
 /// Whether a key's lifecycle dates allow use today.
@@ -183,14 +188,16 @@ impl Module {
             false => (sys::CKF_DECRYPT as u64, AttrType::DECRYPT),
         };
         Self::check_mechanism(m, flag)?;
-        let (_, k) = self.usable_key(slot, key, Some(usage), m.ty, Error::KeyHandleInvalid)?;
+        let (attrs, k) = self.usable_key(slot, key, Some(usage), m.ty, Error::KeyHandleInvalid)?;
         let op = CipherOp::new(m, k, encrypt)?;
         let mut s = s.lock();
         let slot = cipher_slot(&mut s, encrypt);
         if slot.is_some() {
             return Err(Error::OperationActive);
         }
-        *slot = Some(Active::new(op));
+        let mut active = Active::new(op);
+        active.needs_auth = !encrypt && always_authenticate(&attrs);
+        *slot = Some(active);
         Ok(())
     }
 
@@ -205,6 +212,7 @@ impl Module {
         let s = self.session(h)?;
         let mut s = s.lock();
         let slot = cipher_slot(&mut s, encrypt);
+        check_auth(slot)?;
         if slot.as_ref().is_some_and(|a| a.updated) {
             return Err(Error::OperationActive);
         }
@@ -221,6 +229,7 @@ impl Module {
     ) -> Result<Out> {
         let s = self.session(h)?;
         let mut s = s.lock();
+        check_auth(cipher_slot(&mut s, encrypt))?;
         step(cipher_slot(&mut s, encrypt), cap, false, |a| {
             let op = a.op.as_mut().ok_or(Error::OperationNotInitialized)?;
             if !op.multi_part() {
@@ -235,9 +244,40 @@ impl Module {
     pub fn cipher_final(&self, h: SessionHandle, encrypt: bool, cap: Option<usize>) -> Result<Out> {
         let s = self.session(h)?;
         let mut s = s.lock();
+        check_auth(cipher_slot(&mut s, encrypt))?;
         step(cipher_slot(&mut s, encrypt), cap, true, |a| {
             a.op.take().ok_or(Error::OperationNotInitialized)?.finish()
         })
+    }
+
+    /// C_Login(CKU_CONTEXT_SPECIFIC): the user PIN again, for the operation just started
+    /// with a CKA_ALWAYS_AUTHENTICATE key.
+    pub(crate) fn context_login(&self, h: SessionHandle, pin: &[u8]) -> Result<()> {
+        let (s, slot) = self.session_slot(h)?;
+        if !self.token(slot)?.read().user_logged_in() {
+            return Err(Error::UserNotLoggedIn);
+        }
+        let waiting = |s: &Session| {
+            s.decrypt.as_ref().is_some_and(|a| a.needs_auth)
+                || s.sign.as_ref().is_some_and(|a| a.needs_auth)
+                || s.sign_recover.as_ref().is_some_and(|a| a.needs_auth)
+        };
+        if !waiting(&s.lock()) {
+            return Err(Error::OperationNotInitialized);
+        }
+        // The same PIN checks as C_Login: back-off, failure count, lockout.
+        self.verify_pin(slot, crate::store::Role::User, pin)?;
+        let mut s = s.lock();
+        if let Some(a) = s.decrypt.as_mut() {
+            a.needs_auth = false;
+        }
+        if let Some(a) = s.sign.as_mut() {
+            a.needs_auth = false;
+        }
+        if let Some(a) = s.sign_recover.as_mut() {
+            a.needs_auth = false;
+        }
+        Ok(())
     }
 
     /// C_DigestInit.
@@ -327,7 +367,7 @@ impl Module {
             return Err(Error::OperationActive);
         }
         Self::check_mechanism(m, kind.flag())?;
-        let (_, k) =
+        let (attrs, k) =
             self.usable_key(slot, key, Some(kind.usage()), m.ty, Error::KeyHandleInvalid)?;
         let signing = matches!(kind, SigKind::Sign | SigKind::SignRecover);
         let op = SigOp::new(m, k, signing)?;
@@ -336,7 +376,9 @@ impl Module {
         if slot.is_some() {
             return Err(Error::OperationActive);
         }
-        *slot = Some(Active::new(op));
+        let mut active = Active::new(op);
+        active.needs_auth = signing && always_authenticate(&attrs);
+        *slot = Some(active);
         Ok(())
     }
 
@@ -351,6 +393,7 @@ impl Module {
         let s = self.session(h)?;
         let mut s = s.lock();
         let slot = kind.slot(&mut s);
+        check_auth(slot)?;
         if slot.as_ref().is_some_and(|a| a.updated) {
             return Err(Error::OperationActive);
         }
@@ -366,6 +409,7 @@ impl Module {
         let s = self.session(h)?;
         let mut s = s.lock();
         let slot = kind.slot(&mut s);
+        check_auth(slot)?;
         let a = slot.as_mut().ok_or(Error::OperationNotInitialized)?;
         a.updated = true;
         let r = a.op.as_mut().ok_or(Error::OperationNotInitialized)?.update(data);
@@ -379,6 +423,7 @@ impl Module {
     pub fn sign_final(&self, h: SessionHandle, cap: Option<usize>) -> Result<Out> {
         let s = self.session(h)?;
         let mut s = s.lock();
+        check_auth(&s.sign)?;
         step(&mut s.sign, cap, true, |a| a.op.take().ok_or(Error::OperationNotInitialized)?.sign())
     }
 

@@ -30,7 +30,12 @@ fn role_name(role: Role) -> &'static str {
 impl Module {
     /// Check `pin` for `role`, waiting out the back-off first. Returns the master key and the
     /// token identity it belongs to. Failures are counted in the store.
-    fn verify_pin(&self, slot: SlotId, role: Role, pin: &[u8]) -> Result<(MasterKey, Vec<u8>)> {
+    pub(crate) fn verify_pin(
+        &self,
+        slot: SlotId,
+        role: Role,
+        pin: &[u8],
+    ) -> Result<(MasterKey, Vec<u8>)> {
         let sec = self.config.security;
         loop {
             let rec = self.store.token(slot)?.ok_or(Error::TokenNotRecognized)?;
@@ -150,15 +155,7 @@ impl Module {
         let role = match user_type {
             UserType::SO => Role::So,
             UserType::USER => Role::User,
-            UserType::CONTEXT_SPECIFIC => {
-                // No operation that asks for context-specific login exists yet.
-                let t = self.token(slot)?;
-                return Err(if t.read().login.is_none() {
-                    Error::UserNotLoggedIn
-                } else {
-                    Error::OperationNotInitialized
-                });
-            }
+            UserType::CONTEXT_SPECIFIC => return self.context_login(h, pin),
             _ => return Err(Error::UserTypeInvalid),
         };
         let t = self.token(slot)?;

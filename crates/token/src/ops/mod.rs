@@ -15,12 +15,23 @@ pub struct Active<T> {
     pending: Option<Zeroizing<Vec<u8>>>,
     /// An `*Update` has been called (one-shot calls are then refused).
     pub updated: bool,
+    /// The key is CKA_ALWAYS_AUTHENTICATE and no context-specific login happened yet.
+    pub needs_auth: bool,
 }
 
 impl<T> Active<T> {
     /// A fresh operation.
     pub fn new(op: T) -> Self {
-        Self { op: Some(op), pending: None, updated: false }
+        Self { op: Some(op), pending: None, updated: false, needs_auth: false }
+    }
+}
+
+/// Refuse to use an operation whose key still waits for its context-specific login (the
+/// operation stays active so the application can log in and retry).
+pub fn check_auth<T>(slot: &Option<Active<T>>) -> Result<()> {
+    match slot {
+        Some(a) if a.needs_auth => Err(Error::UserNotLoggedIn),
+        _ => Ok(()),
     }
 }
 
