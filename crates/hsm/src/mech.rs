@@ -183,5 +183,32 @@ pub unsafe fn deliver(r: Out, out: *mut u8, len: *mut CK_ULONG) -> Result<()> {
             // SAFETY: forwarded contract.
             unsafe { ptr::write(len, d.len() as CK_ULONG) }
         }
+        // SAFETY: forwarded contract (the bytes are already in `out`).
+        Out::Written(n) => unsafe { ptr::write(len, n as CK_ULONG) },
     }
+}
+
+/// The caller's output buffer as a slice the token may write directly, when that is sound:
+/// not NULL, and not overlapping the input (in-place callers take the copying path).
+///
+/// # Safety
+/// `out`, when not NULL, must be valid for writes of `cap` bytes and not accessed otherwise
+/// while the slice lives.
+pub unsafe fn direct_output<'a>(
+    out: *mut u8,
+    cap: Option<usize>,
+    input: &[u8],
+) -> Option<&'a mut [u8]> {
+    let cap = cap?;
+    if out.is_null() || cap == 0 {
+        return None;
+    }
+    let (o, i) = (out as usize, input.as_ptr() as usize);
+    let overlaps = o < i.saturating_add(input.len()) && i < o.saturating_add(cap);
+    if overlaps {
+        return None;
+    }
+    // SAFETY: non-NULL, valid for `cap` writable bytes per the contract, disjoint from the
+    // input slice (checked above).
+    unsafe { ptr::slice_mut(out, cap as CK_ULONG) }.ok()
 }

@@ -93,6 +93,10 @@ fn always_authenticate(attrs: &Attributes) -> bool {
 
 /// Whether a key's lifecycle dates allow use today.
 pub(crate) fn dates_allow(attrs: &Attributes) -> bool {
+    let dated = |t| attrs.get(t).is_some_and(|d: &[u8]| d.len() == 8);
+    if !dated(AttrType::START_DATE) && !dated(AttrType::END_DATE) {
+        return true;
+    }
     let now = today();
     let start_ok = attrs.get(AttrType::START_DATE).is_none_or(|d| d.len() != 8 || d <= &now[..]);
     let end_ok = attrs.get(AttrType::END_DATE).is_none_or(|d| d.len() != 8 || d >= &now[..]);
@@ -201,22 +205,44 @@ impl Module {
         Ok(())
     }
 
-    /// C_Encrypt / C_Decrypt (single part).
+    /// C_Encrypt / C_Decrypt (single part). `direct` is the caller's output buffer when it
+    /// may be written in place (it does not overlap the input); `cap` its capacity.
     pub fn cipher(
         &self,
         h: SessionHandle,
         encrypt: bool,
         data: &[u8],
         cap: Option<usize>,
+        direct: Option<&mut [u8]>,
     ) -> Result<Out> {
         let s = self.session(h)?;
         let mut s = s.lock();
         let slot = cipher_slot(&mut s, encrypt);
         check_auth(slot)?;
-        if slot.as_ref().is_some_and(|a| a.updated) {
+        let active = slot.as_mut().ok_or(Error::OperationNotInitialized)?;
+        if active.updated {
             return Err(Error::OperationActive);
         }
-        step(slot, cap, true, |a| a.op.take().ok_or(Error::OperationNotInitialized)?.run(data))
+        // Fast path: a fresh single-part encryption of known length into a big enough
+        // buffer is computed in place, with no intermediate copy.
+        if let (Some(out), None) = (direct, &active.pending) {
+            if let Some(n) = active.op.as_ref().and_then(|op| op.output_len(data.len())) {
+                if out.len() >= n {
+                    let op = active.op.take().ok_or(Error::OperationNotInitialized)?;
+                    let r = op.run_into(data, &mut out[..n]);
+                    *slot = None;
+                    return match r {
+                        Ok(true) => Ok(Out::Written(n)),
+                        Ok(false) => Err(Error::GeneralError),
+                        Err(e) => Err(e),
+                    };
+                }
+            }
+        }
+        let known = |op: &CipherOp| op.output_len(data.len());
+        step(slot, cap, true, known, |a| {
+            a.op.take().ok_or(Error::OperationNotInitialized)?.run(data)
+        })
     }
 
     /// C_EncryptUpdate / C_DecryptUpdate.
@@ -230,14 +256,20 @@ impl Module {
         let s = self.session(h)?;
         let mut s = s.lock();
         check_auth(cipher_slot(&mut s, encrypt))?;
-        step(cipher_slot(&mut s, encrypt), cap, false, |a| {
-            let op = a.op.as_mut().ok_or(Error::OperationNotInitialized)?;
-            if !op.multi_part() {
-                return Err(Error::FunctionNotSupported);
-            }
-            a.updated = true;
-            op.update(data)
-        })
+        step(
+            cipher_slot(&mut s, encrypt),
+            cap,
+            false,
+            |_| None,
+            |a| {
+                let op = a.op.as_mut().ok_or(Error::OperationNotInitialized)?;
+                if !op.multi_part() {
+                    return Err(Error::FunctionNotSupported);
+                }
+                a.updated = true;
+                op.update(data)
+            },
+        )
     }
 
     /// C_EncryptFinal / C_DecryptFinal.
@@ -245,9 +277,13 @@ impl Module {
         let s = self.session(h)?;
         let mut s = s.lock();
         check_auth(cipher_slot(&mut s, encrypt))?;
-        step(cipher_slot(&mut s, encrypt), cap, true, |a| {
-            a.op.take().ok_or(Error::OperationNotInitialized)?.finish()
-        })
+        step(
+            cipher_slot(&mut s, encrypt),
+            cap,
+            true,
+            |_| None,
+            |a| a.op.take().ok_or(Error::OperationNotInitialized)?.finish(),
+        )
     }
 
     /// C_Login(CKU_CONTEXT_SPECIFIC): the user PIN again, for the operation just started
@@ -303,11 +339,17 @@ impl Module {
         if s.digest.as_ref().is_some_and(|a| a.updated) {
             return Err(Error::OperationActive);
         }
-        step(&mut s.digest, cap, true, |a| {
-            let mut hs = a.op.take().ok_or(Error::OperationNotInitialized)?;
-            hs.update(data);
-            Ok(Zeroizing::new(hs.finish()))
-        })
+        step(
+            &mut s.digest,
+            cap,
+            true,
+            |h: &Hasher| Some(h.alg().output_len()),
+            |a| {
+                let mut hs = a.op.take().ok_or(Error::OperationNotInitialized)?;
+                hs.update(data);
+                Ok(Zeroizing::new(hs.finish()))
+            },
+        )
     }
 
     /// C_DigestUpdate.
@@ -349,9 +391,13 @@ impl Module {
     pub fn digest_final(&self, h: SessionHandle, cap: Option<usize>) -> Result<Out> {
         let s = self.session(h)?;
         let mut s = s.lock();
-        step(&mut s.digest, cap, true, |a| {
-            Ok(Zeroizing::new(a.op.take().ok_or(Error::OperationNotInitialized)?.finish()))
-        })
+        step(
+            &mut s.digest,
+            cap,
+            true,
+            |h: &Hasher| Some(h.alg().output_len()),
+            |a| Ok(Zeroizing::new(a.op.take().ok_or(Error::OperationNotInitialized)?.finish())),
+        )
     }
 
     /// C_SignInit / C_VerifyInit / C_SignRecoverInit / C_VerifyRecoverInit.
@@ -397,7 +443,8 @@ impl Module {
         if slot.as_ref().is_some_and(|a| a.updated) {
             return Err(Error::OperationActive);
         }
-        step(slot, cap, true, |a| {
+        let known = |op: &SigOp| if kind == SigKind::Sign { op.signature_len() } else { None };
+        step(slot, cap, true, known, |a| {
             let mut op = a.op.take().ok_or(Error::OperationNotInitialized)?;
             op.absorb_all(data)?;
             if kind == SigKind::SignRecover { op.sign_recover() } else { op.sign() }
@@ -424,7 +471,9 @@ impl Module {
         let s = self.session(h)?;
         let mut s = s.lock();
         check_auth(&s.sign)?;
-        step(&mut s.sign, cap, true, |a| a.op.take().ok_or(Error::OperationNotInitialized)?.sign())
+        step(&mut s.sign, cap, true, SigOp::signature_len, |a| {
+            a.op.take().ok_or(Error::OperationNotInitialized)?.sign()
+        })
     }
 
     /// C_Verify (single part).
@@ -457,9 +506,13 @@ impl Module {
     ) -> Result<Out> {
         let s = self.session(h)?;
         let mut s = s.lock();
-        step(&mut s.verify_recover, cap, true, |a| {
-            a.op.take().ok_or(Error::OperationNotInitialized)?.verify_recover(signature)
-        })
+        step(
+            &mut s.verify_recover,
+            cap,
+            true,
+            |_| None,
+            |a| a.op.take().ok_or(Error::OperationNotInitialized)?.verify_recover(signature),
+        )
     }
 }
 

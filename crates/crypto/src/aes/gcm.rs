@@ -48,6 +48,23 @@ pub fn seal(key: &AesKey, p: &GcmParams, plaintext: &[u8]) -> Result<Vec<u8>, Cr
     Ok(out)
 }
 
+/// Encrypt into `out` (exactly plaintext length + tag length): no intermediate buffer.
+pub fn seal_into(
+    key: &AesKey,
+    p: &GcmParams,
+    plaintext: &[u8],
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
+    if out.len() != plaintext.len() + p.tag_len {
+        return Err(CryptoError::InvalidLength);
+    }
+    let (body, tag_out) = out.split_at_mut(plaintext.len());
+    body.copy_from_slice(plaintext);
+    let tag = seal_in_place(key, p, body)?;
+    tag_out.copy_from_slice(&tag.as_ref()[..p.tag_len]);
+    Ok(())
+}
+
 fn seal_in_place(key: &AesKey, p: &GcmParams, data: &mut [u8]) -> Result<Tag, CryptoError> {
     let nonce = Nonce::assume_unique_for_key(p.iv);
     Ok(key.gcm().seal_in_place_separate_tag(nonce, Aad::from(&p.aad[..]), data)?)

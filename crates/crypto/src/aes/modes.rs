@@ -137,6 +137,17 @@ impl BlockOp {
         total - self.keep(total)
     }
 
+    /// What the final call produces after a single update of `n` more bytes (encryption).
+    pub fn final_len_after(&self, n: usize) -> usize {
+        let total = self.buf.len() + n;
+        let rest = self.keep(total);
+        match self.mode {
+            Mode::CbcPad { .. } if !self.decrypting() => BLOCK,
+            Mode::Ctr { .. } => rest,
+            _ => 0,
+        }
+    }
+
     /// Upper bound of what the final call produces.
     pub fn final_len(&self) -> usize {
         match self.mode {
@@ -148,11 +159,42 @@ impl BlockOp {
 
     /// Process more input; returns what is ready.
     pub fn update(&mut self, input: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.buf.extend_from_slice(input);
-        let n = self.buf.len() - self.keep(self.buf.len());
-        let mut out: Vec<u8> = self.buf.drain(..n).collect();
+        let total = self.buf.len() + input.len();
+        let n = total - self.keep(total);
+        // One copy: held bytes first, then the input, straight into the output.
+        let from_buf = n.min(self.buf.len());
+        let mut out = Vec::with_capacity(n);
+        out.extend_from_slice(&self.buf[..from_buf]);
+        out.extend_from_slice(&input[..n - from_buf]);
+        self.buf.drain(..from_buf);
+        self.buf.extend_from_slice(&input[n - from_buf..]);
         self.run(&mut out)?;
         Ok(out)
+    }
+
+    /// Single-part encryption straight into `out`, which must be exactly
+    /// [`Self::update_len`] + [`Self::final_len_after`] long for `data`. Only for a fresh
+    /// encryption (nothing held back).
+    pub fn encrypt_whole_into(mut self, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        if self.decrypting() || !self.buf.is_empty() {
+            return Err(CryptoError::InvalidParameter);
+        }
+        let want = self.update_len(data.len()) + self.final_len_after(data.len());
+        if out.len() != want {
+            return Err(CryptoError::InvalidLength);
+        }
+        match self.mode {
+            Mode::CbcPad { .. } => {
+                let pad = BLOCK - data.len() % BLOCK;
+                out[..data.len()].copy_from_slice(data);
+                out[data.len()..].fill(pad as u8);
+            }
+            Mode::Ecb | Mode::Cbc { .. } if data.len() % BLOCK != 0 => {
+                return Err(CryptoError::InvalidLength);
+            }
+            _ => out.copy_from_slice(data),
+        }
+        self.run(out)
     }
 
     /// Finish: pad or unpad, or fail if the input was not whole blocks.

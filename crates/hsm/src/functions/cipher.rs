@@ -58,10 +58,11 @@ pub unsafe extern "C" fn C_Encrypt(
         let module = state::module()?;
         // SAFETY: pData covers ulDataLen bytes.
         let data = unsafe { ptr::slice(pData, ulDataLen) }?;
-        // SAFETY: output pointers per the spec.
+        // SAFETY: output pointers per the spec; the direct buffer is checked disjoint.
         unsafe {
             produce(pEncryptedData, pulEncryptedDataLen, |cap| {
-                module.cipher(hSession as u64, true, data, cap)
+                let direct = mech::direct_output(pEncryptedData, cap, data);
+                module.cipher(hSession as u64, true, data, cap, direct)
             })
         }
     })
@@ -150,7 +151,7 @@ pub unsafe extern "C" fn C_Decrypt(
         let data = unsafe { ptr::slice(pEncryptedData, ulEncryptedDataLen) }?;
         // SAFETY: output pointers per the spec.
         unsafe {
-            produce(pData, pulDataLen, |cap| module.cipher(hSession as u64, false, data, cap))
+            produce(pData, pulDataLen, |cap| module.cipher(hSession as u64, false, data, cap, None))
         }
     })
 }

@@ -162,6 +162,10 @@ impl CipherOp {
                 out.extend_from_slice(&self.finish()?);
                 Ok(Zeroizing::new(out))
             }
+            _ if self.buf.is_empty() => {
+                let (kind, key, encrypt) = (self.kind, self.key, self.encrypt);
+                Self::whole(kind, &key, encrypt, data)
+            }
             _ => {
                 self.buf.extend_from_slice(data);
                 self.finish()
@@ -169,21 +173,54 @@ impl CipherOp {
         }
     }
 
+    /// Single-part encryption written straight into `out` (exactly [`Self::output_len`]
+    /// bytes), for the mechanisms that can; `Ok(false)` leaves the work to [`Self::run`].
+    pub fn run_into(self, data: &[u8], out: &mut [u8]) -> Result<bool> {
+        if !self.encrypt || !self.buf.is_empty() {
+            return Ok(false);
+        }
+        let err = |e| crypto_err(e, false);
+        match self.kind {
+            Kind::Block(b) => (*b).encrypt_whole_into(data, out).map_err(err)?,
+            Kind::Gcm(p) => {
+                let aes = self.key.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
+                gcm::seal_into(aes, &p, data, out).map_err(err)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Exact output length of a single-part call over `n` bytes, when known in advance
+    /// (lets a length query answer without computing).
+    pub fn output_len(&self, n: usize) -> Option<usize> {
+        match &self.kind {
+            Kind::Block(b) if self.encrypt => Some(b.update_len(n) + b.final_len_after(n)),
+            Kind::Gcm(p) if self.encrypt => Some(n + p.tag_len),
+            _ => None,
+        }
+    }
+
     /// Finish (multi-part) or run the whole message held so far (single-part).
-    pub fn finish(self) -> Result<Zeroizing<Vec<u8>>> {
-        let dec = !self.encrypt;
+    pub fn finish(mut self) -> Result<Zeroizing<Vec<u8>>> {
+        let data = std::mem::take(&mut self.buf);
+        Self::whole(self.kind, &self.key, self.encrypt, &data)
+    }
+
+    /// The whole-message mechanisms over `data` (block modes: the final step).
+    fn whole(kind: Kind, key: &KeyObj, encrypt: bool, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let dec = !encrypt;
         let err = |e| crypto_err(e, dec);
-        let data = &self.buf[..];
-        let out = match (self.kind, &*self.key) {
+        let out = match (kind, key) {
             (Kind::Block(b), _) => (*b).finish().map_err(err)?,
             (Kind::Gcm(p), k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
-                if self.encrypt { gcm::seal(aes, &p, data) } else { gcm::open(aes, &p, data) }
+                if encrypt { gcm::seal(aes, &p, data) } else { gcm::open(aes, &p, data) }
                     .map_err(err)?
             }
             (Kind::Wrap { padded }, k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
-                if self.encrypt {
+                if encrypt {
                     wrap::wrap(aes, data, padded)
                 } else {
                     wrap::unwrap(aes, data, padded)

@@ -12,7 +12,7 @@ pub struct Active<T> {
     /// The operation (taken by the call that finishes it).
     pub op: Option<T>,
     /// Output computed for a call whose buffer was missing or short, returned next time.
-    pending: Option<Zeroizing<Vec<u8>>>,
+    pub(crate) pending: Option<Zeroizing<Vec<u8>>>,
     /// An `*Update` has been called (one-shot calls are then refused).
     pub updated: bool,
     /// The key is CKA_ALWAYS_AUTHENTICATE and no context-specific login happened yet.
@@ -42,6 +42,8 @@ pub enum Out {
     Len(usize),
     /// The output, which fits.
     Data(Zeroizing<Vec<u8>>),
+    /// This many bytes were written straight into the caller's buffer.
+    Written(usize),
 }
 
 /// Run one step of the operation in `slot` under the two-call convention.
@@ -52,9 +54,18 @@ pub fn step<T>(
     slot: &mut Option<Active<T>>,
     cap: Option<usize>,
     last: bool,
+    known_len: impl FnOnce(&T) -> Option<usize>,
     compute: impl FnOnce(&mut Active<T>) -> Result<Zeroizing<Vec<u8>>>,
 ) -> Result<Out> {
     let active = slot.as_mut().ok_or(Error::OperationNotInitialized)?;
+    if active.pending.is_none() {
+        // A length query whose answer is known in advance costs no computation.
+        if let Some(n) = active.op.as_ref().and_then(known_len) {
+            if cap.is_none_or(|c| c < n) {
+                return Ok(Out::Len(n));
+            }
+        }
+    }
     let data = match active.pending.take() {
         Some(d) => d,
         None => match compute(active) {
@@ -108,14 +119,20 @@ mod tests {
             a.op.take();
             Ok(Zeroizing::new(vec![1, 2, 3]))
         };
-        assert!(matches!(step(&mut slot, None, true, &mut f), Ok(Out::Len(3))));
-        assert!(matches!(step(&mut slot, Some(2), true, &mut f), Ok(Out::Len(3))));
-        assert!(matches!(step(&mut slot, Some(3), true, &mut f), Ok(Out::Data(d)) if d.len() == 3));
+        assert!(matches!(step(&mut slot, None, true, |_| None, &mut f), Ok(Out::Len(3))));
+        assert!(matches!(step(&mut slot, Some(2), true, |_| None, &mut f), Ok(Out::Len(3))));
+        assert!(
+            matches!(step(&mut slot, Some(3), true, |_| None, &mut f), Ok(Out::Data(d)) if d.len() == 3)
+        );
         assert!(slot.is_none());
         assert_eq!(computed, 1, "the output is computed once and held for the second call");
         let mut slot = Some(Active::new(0u32));
-        let r = step(&mut slot, Some(9), true, |_| Err(Error::DataLenRange));
+        let r = step(&mut slot, Some(9), true, |_| None, |_| Err(Error::DataLenRange));
         assert_eq!(r.err(), Some(Error::DataLenRange));
         assert!(slot.is_none(), "an error ends the operation");
+        let mut slot = Some(Active::new(0u32));
+        let r = step(&mut slot, None, true, |_| Some(5), |_| Err(Error::GeneralError));
+        assert!(matches!(r, Ok(Out::Len(5))), "a known length needs no computation");
+        assert!(slot.is_some());
     }
 }
