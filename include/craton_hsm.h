@@ -97,7 +97,7 @@ CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession,
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// Decrypt and authenticate one message.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -111,7 +111,7 @@ CK_RV C_DecryptMessage(CK_SESSION_HANDLE hSession,
                        CK_BYTE_PTR pPlaintext,
                        CK_ULONG_PTR pulPlaintextLen);
 
-// No operation of this kind can be active yet.
+// Start a multi-part message to decrypt.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -121,7 +121,8 @@ CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE hSession,
                             CK_BYTE_PTR pAssociatedData,
                             CK_ULONG ulAssociatedDataLen);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part message; the whole plaintext comes with the last part, after the
+// tag (from the parameters of that call) authenticates.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -239,7 +240,7 @@ CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession,
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// Encrypt one message.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -253,7 +254,7 @@ CK_RV C_EncryptMessage(CK_SESSION_HANDLE hSession,
                        CK_BYTE_PTR pCiphertext,
                        CK_ULONG_PTR pulCiphertextLen);
 
-// No operation of this kind can be active yet.
+// Start a multi-part message.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -263,7 +264,7 @@ CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE hSession,
                             CK_BYTE_PTR pAssociatedData,
                             CK_ULONG ulAssociatedDataLen);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part message; the whole ciphertext comes with the last part.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -484,13 +485,13 @@ CK_RV C_LoginUser(CK_SESSION_HANDLE hSession,
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_Logout(CK_SESSION_HANDLE hSession);
 
-// No operation of this kind can be active yet.
+// End message-based decryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE hSession);
 
-// Not offered yet: no mechanism is available.
+// Start message-based decryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -498,13 +499,13 @@ CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE hSession,
                            CK_MECHANISM_PTR pMechanism,
                            CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// End message-based encryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE hSession);
 
-// Not offered yet: no mechanism is available.
+// Start message-based encryption.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -512,13 +513,13 @@ CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE hSession,
                            CK_MECHANISM_PTR pMechanism,
                            CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// End message-based signing.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_MessageSignFinal(CK_SESSION_HANDLE hSession);
 
-// Not offered yet: no mechanism is available.
+// Start message-based signing (HMAC).
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -526,13 +527,13 @@ CK_RV C_MessageSignInit(CK_SESSION_HANDLE hSession,
                         CK_MECHANISM_PTR pMechanism,
                         CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// End message-based verification.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE hSession);
 
-// Not offered yet: no mechanism is available.
+// Start message-based verification (HMAC).
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -624,7 +625,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_P
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// MAC one message.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -636,7 +637,7 @@ CK_RV C_SignMessage(CK_SESSION_HANDLE hSession,
                     CK_BYTE_PTR pSignature,
                     CK_ULONG_PTR pulSignatureLen);
 
-// No operation of this kind can be active yet.
+// Start a multi-part message to MAC.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -644,7 +645,7 @@ CK_RV C_SignMessageBegin(CK_SESSION_HANDLE hSession,
                          CK_VOID_PTR pParameter,
                          CK_ULONG ulParameterLen);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part message; a non-NULL length pointer asks for the MAC and ends it.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -715,7 +716,7 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey);
 
-// No operation of this kind can be active yet.
+// Verify one message's MAC.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -727,7 +728,7 @@ CK_RV C_VerifyMessage(CK_SESSION_HANDLE hSession,
                       CK_BYTE_PTR pSignature,
                       CK_ULONG ulSignatureLen);
 
-// No operation of this kind can be active yet.
+// Start a multi-part message to verify.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -735,7 +736,7 @@ CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE hSession,
                            CK_VOID_PTR pParameter,
                            CK_ULONG ulParameterLen);
 
-// No operation of this kind can be active yet.
+// Continue a multi-part message; a non-NULL signature ends it and is checked.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.

@@ -271,6 +271,20 @@ impl RawModule {
         (rv, iface)
     }
 
+    /// The 3.0 function list (C_GetInterface "PKCS 11" 3.0), for the 3.0-only functions.
+    pub fn functions_3_0(&self) -> &CK_FUNCTION_LIST_3_0 {
+        let get: CK_C_GetInterface = Self::symbol(self.handle, c"C_GetInterface");
+        let get = get.expect("C_GetInterface is not exported");
+        let mut ver = CK_VERSION { major: 3, minor: 0 };
+        let mut out: *mut CK_INTERFACE = ptr::null_mut();
+        // SAFETY: NUL-terminated name, valid version, one pointer written into `out`.
+        let rv = unsafe { get(c"PKCS 11".as_ptr() as *mut CK_UTF8CHAR, &mut ver, &mut out, 0) };
+        assert!(rv == CKR_OK && !out.is_null(), "C_GetInterface(PKCS 11, 3.0) failed: {rv:#x}");
+        // SAFETY: the 3.0 interface's list is a static CK_FUNCTION_LIST_3_0 of the module,
+        // which stays loaded for the life of the process.
+        unsafe { &*((*out).pFunctionList as *const CK_FUNCTION_LIST_3_0) }
+    }
+
     fn describe(&self, iface: &CK_INTERFACE) -> RawInterface {
         assert!(!iface.pInterfaceName.is_null(), "interface with a NULL name");
         assert!(!iface.pFunctionList.is_null(), "interface with a NULL function list");

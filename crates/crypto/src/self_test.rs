@@ -261,20 +261,23 @@ mod tests {
 
     /// The C_Initialize budget is 30 ms for everything, the integrity check included. Print
     /// where the time goes (`cargo test --release -p craton-crypto self_test -- --nocapture`)
-    /// and hold release builds to two thirds of it. The best of several runs is taken, as other
-    /// tests share the CPU.
+    /// and hold release builds to two thirds of it: the fixed RSA key's loading plus the best
+    /// of five runs (other tests share the CPU).
+    ///
+    /// The first pass is printed, not checked: the first RSA or ECDSA private operation in a
+    /// process also pays aws-lc's one-time seeding of its own RNG (CPU jitter entropy,
+    /// 35-100 ms on the development machine), which lands on whichever test runs it first.
     #[test]
     fn run_all_is_fast() {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         for k in KATS {
             let t = Instant::now();
             assert!((k.run)(false), "{}", k.name);
-            println!("cold self-test {:<18} {:>7.3} ms", k.name, ms(t.elapsed()));
+            println!("first pass: {:<18} {:>8.3} ms", k.name, ms(t.elapsed()));
         }
         let start = Instant::now();
         assert!(asymmetric::load_rsa_key().is_some(), "the fixed RSA key loads");
         let load = start.elapsed();
-        assert_eq!(run_all(None), Ok(()));
         let mut best = vec![Duration::MAX; KATS.len()];
         let mut best_total = Duration::MAX;
         for _ in 0..5 {
@@ -288,10 +291,10 @@ mod tests {
             best_total = best_total.min(t.elapsed());
         }
         for (k, b) in KATS.iter().zip(&best) {
-            println!("self-test {:<18} {:>7.3} ms", k.name, ms(*b));
+            println!("best of 5:  {:<18} {:>8.3} ms", k.name, ms(*b));
         }
         println!(
-            "run_all {:.3} ms (best of 5), RSA key load {:.3} ms (once per process)",
+            "run_all {:.3} ms (best of 5) + RSA key load {:.3} ms (once per process)",
             ms(best_total),
             ms(load)
         );

@@ -155,6 +155,56 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
     Ok(Mechanism { ty: m.mechanism as u64, param })
 }
 
+/// The mechanism of a `C_Message*Init`: known to the registry; its parameters come with
+/// each message, so none is read here.
+///
+/// # Safety
+/// `p` must be NULL or point to a CK_MECHANISM.
+pub unsafe fn read_type(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
+    // SAFETY: forwarded contract.
+    let m: CK_MECHANISM = unsafe { ptr::read(p) }?;
+    mechanism::info(m.mechanism as u64).ok_or(Error::MechanismInvalid)?;
+    Ok(Mechanism { ty: m.mechanism as u64, param: Param::None })
+}
+
+/// CK_GCM_MESSAGE_PARAMS of one message, with where to return the IV and the tag.
+pub struct GcmMessageArgs {
+    /// The parameters.
+    pub params: craton_token::message::GcmMessage,
+    /// The caller's IV buffer (the generated IV goes back there).
+    pub iv_out: *mut u8,
+    /// The caller's tag buffer.
+    pub tag: *mut u8,
+    /// Tag length in bytes.
+    pub tag_len: usize,
+}
+
+/// Read a per-message GCM parameter block.
+///
+/// # Safety
+/// `p` must be NULL or valid for `len` bytes; its IV pointer valid for `ulIvLen` bytes.
+pub unsafe fn gcm_message(p: CK_VOID_PTR, len: CK_ULONG) -> Result<GcmMessageArgs> {
+    let m = CK_MECHANISM { mechanism: 0, pParameter: p, ulParameterLen: len };
+    // SAFETY: forwarded contract.
+    let g: CK_GCM_MESSAGE_PARAMS = unsafe { param_struct(&m) }?;
+    // SAFETY: forwarded contract.
+    let iv = unsafe { bytes(g.pIv, g.ulIvLen) }?;
+    if g.pTag.is_null() || g.ulTagBits % 8 != 0 {
+        return Err(Error::MechanismParamInvalid);
+    }
+    Ok(GcmMessageArgs {
+        params: craton_token::message::GcmMessage {
+            iv,
+            iv_fixed_bits: g.ulIvFixedBits as u64,
+            generator: g.ivGenerator as u64,
+            tag_bits: g.ulTagBits as u64,
+        },
+        iv_out: g.pIv,
+        tag: g.pTag,
+        tag_len: (g.ulTagBits / 8) as usize,
+    })
+}
+
 /// The capacity the caller offers: None for a NULL buffer (length query).
 ///
 /// # Safety

@@ -13,6 +13,7 @@ pub mod keygen;
 pub mod keys;
 pub mod login;
 pub mod mechanism;
+pub mod message;
 pub mod module;
 pub mod objects;
 pub mod ops;

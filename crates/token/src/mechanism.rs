@@ -161,6 +161,8 @@ const G: u64 = sys::CKF_GENERATE as u64;
 const GP: u64 = sys::CKF_GENERATE_KEY_PAIR as u64;
 const DV: u64 = sys::CKF_DERIVE as u64;
 const DG: u64 = sys::CKF_DIGEST as u64;
+const ME: u64 = (sys::CKF_MESSAGE_ENCRYPT | sys::CKF_MESSAGE_DECRYPT) as u64;
+const MS: u64 = (sys::CKF_MESSAGE_SIGN | sys::CKF_MESSAGE_VERIFY) as u64;
 /// EC capability flags: prime fields, curves named by OID, uncompressed points.
 const ECF: u64 = (sys::CKF_EC_F_P | sys::CKF_EC_OID | sys::CKF_EC_UNCOMPRESS) as u64;
 
@@ -218,7 +220,7 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_AES_CBC, "AES_CBC", 16, 32, E | D, P::Iv16),
     m(sys::CKM_AES_CBC_PAD, "AES_CBC_PAD", 16, 32, E | D | W | U, P::Iv16),
     m(sys::CKM_AES_CTR, "AES_CTR", 16, 32, E | D, P::Ctr),
-    m(sys::CKM_AES_GCM, "AES_GCM", 16, 32, E | D | W | U, P::Gcm),
+    m(sys::CKM_AES_GCM, "AES_GCM", 16, 32, E | D | W | U | ME, P::Gcm),
     m(sys::CKM_AES_CMAC, "AES_CMAC", 16, 32, S | V, P::None),
     m(sys::CKM_AES_CMAC_GENERAL, "AES_CMAC_GENERAL", 16, 32, S | V, P::MacLen),
     m(sys::CKM_AES_KEY_WRAP, "AES_KEY_WRAP", 16, 32, E | D | W | U, P::OptionalIv),
@@ -237,15 +239,15 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_SHA3_384, "SHA3_384", 0, 0, DG, P::None),
     m(sys::CKM_SHA3_512, "SHA3_512", 0, 0, DG, P::None),
     m(sys::CKM_GENERIC_SECRET_KEY_GEN, "GENERIC_SECRET_KEY_GEN", H0, H1, G, P::None),
-    m(sys::CKM_SHA_1_HMAC, "SHA_1_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA_1_HMAC, "SHA_1_HMAC", H0, H1, S | V | MS, P::None),
     m(sys::CKM_SHA_1_HMAC_GENERAL, "SHA_1_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
-    m(sys::CKM_SHA224_HMAC, "SHA224_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA224_HMAC, "SHA224_HMAC", H0, H1, S | V | MS, P::None),
     m(sys::CKM_SHA224_HMAC_GENERAL, "SHA224_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
-    m(sys::CKM_SHA256_HMAC, "SHA256_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA256_HMAC, "SHA256_HMAC", H0, H1, S | V | MS, P::None),
     m(sys::CKM_SHA256_HMAC_GENERAL, "SHA256_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
-    m(sys::CKM_SHA384_HMAC, "SHA384_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA384_HMAC, "SHA384_HMAC", H0, H1, S | V | MS, P::None),
     m(sys::CKM_SHA384_HMAC_GENERAL, "SHA384_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
-    m(sys::CKM_SHA512_HMAC, "SHA512_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA512_HMAC, "SHA512_HMAC", H0, H1, S | V | MS, P::None),
     m(sys::CKM_SHA512_HMAC_GENERAL, "SHA512_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
     m(sys::CKM_SHA3_256_HMAC, "SHA3_256_HMAC", H0, H1, S | V, P::None),
     m(sys::CKM_SHA3_384_HMAC, "SHA3_384_HMAC", H0, H1, S | V, P::None),
@@ -305,6 +307,8 @@ pub fn markdown_table() -> String {
         (W, "wrap"),
         (U, "unwrap"),
         (DV, "derive"),
+        (ME, "message encrypt/decrypt"),
+        (MS, "message sign/verify"),
     ];
     let mut out = String::from("| mechanism | key sizes | functions |\n|---|---|---|\n");
     for mi in ALL {
@@ -319,7 +323,8 @@ pub fn markdown_table() -> String {
             _ if mi.min == 0 => "",
             _ => " bytes",
         };
-        let f: Vec<&str> = fns.iter().filter(|(b, _)| mi.flags & b != 0).map(|(_, n)| *n).collect();
+        let f: Vec<&str> =
+            fns.iter().filter(|(b, _)| mi.flags & b == *b).map(|(_, n)| *n).collect();
         out += &format!("| CKM_{} | {sizes}{unit} | {} |\n", mi.name, f.join(", "));
     }
     out

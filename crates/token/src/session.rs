@@ -5,6 +5,7 @@ use pkcs11_sys as sys;
 use craton_crypto::digest::Hasher;
 
 use crate::cache::TokenCache;
+use crate::message::MsgOps;
 use crate::ops::Active;
 use crate::ops::cipher::CipherOp;
 use crate::ops::sign::SigOp;
@@ -33,6 +34,8 @@ pub struct Session {
     pub sign_recover: Option<Active<SigOp>>,
     /// Active verification with recovery.
     pub verify_recover: Option<Active<SigOp>>,
+    /// Message-based operations (PKCS#11 3.0).
+    pub messages: MsgOps,
 }
 
 impl std::fmt::Debug for Session {
@@ -67,6 +70,7 @@ impl Session {
             verify: None,
             sign_recover: None,
             verify_recover: None,
+            messages: MsgOps::default(),
         }
     }
 
@@ -80,5 +84,6 @@ impl Session {
         self.verify = None;
         self.sign_recover = None;
         self.verify_recover = None;
+        self.messages.clear();
     }
 }

@@ -1,16 +1,68 @@
-//! The PKCS#11 3.0 message-based API. No mechanism is offered through it yet (the registry
-//! has none with the message flags): every `C_Message*Init` reports CKR_MECHANISM_INVALID and
-//! every continuation CKR_OPERATION_NOT_INITIALIZED — true statements, never a fake success.
+//! The PKCS#11 3.0 message-based API: AES-GCM messages (per-message IV, AAD and tag, IV
+//! generation by the token on request) and HMAC messages.
 
-// The arguments are part of the fixed C signatures; these bodies only need the session.
-#![allow(unused_variables)]
-
+use craton_token::Error;
+use craton_token::message::{MsgKind, MsgResult};
 use pkcs11_sys::*;
 
-use crate::functions::common::{no_mechanism, no_operation};
-use crate::state::guard;
+use crate::mech::{self, GcmMessageArgs};
+use crate::ptr;
+use crate::state::{self, guard};
 
-/// Not offered yet: no mechanism is available.
+/// Shared body of the four `C_Message*Init`.
+///
+/// # Safety
+/// `p` per the spec of the calling function.
+unsafe fn init(
+    h: CK_SESSION_HANDLE,
+    kind: MsgKind,
+    p: CK_MECHANISM_PTR,
+    key: CK_OBJECT_HANDLE,
+) -> craton_token::Result<()> {
+    let module = state::module()?;
+    module.check_session(h as u64)?;
+    // SAFETY: forwarded contract.
+    let m = unsafe { mech::read_type(p) }?;
+    module.message_init(h as u64, kind, &m, key as u64)
+}
+
+/// Return a sealed message's tag (and a generated IV) through the caller's parameters.
+///
+/// # Safety
+/// The pointers in `args` must be valid for their stated lengths.
+unsafe fn return_tag_and_iv(
+    args: &GcmMessageArgs,
+    iv: &[u8],
+    tag: &[u8],
+) -> craton_token::Result<()> {
+    if tag.len() != args.tag_len {
+        return Err(Error::GeneralError);
+    }
+    // SAFETY: pTag holds ulTagBits/8 bytes per the spec.
+    unsafe { ptr::copy_out(args.tag, tag) };
+    if args.params.generator != CKG_NO_GENERATE as u64 && !args.iv_out.is_null() {
+        // SAFETY: pIv holds ulIvLen bytes, which equals iv.len() (checked by the token).
+        unsafe { ptr::copy_out(args.iv_out, iv) };
+    }
+    Ok(())
+}
+
+/// Check the caller's output capacity for `n` bytes (two-call convention).
+///
+/// # Safety
+/// `out`/`len` as for [`mech::deliver`].
+unsafe fn room(out: *mut u8, len: *mut CK_ULONG, n: usize) -> craton_token::Result<bool> {
+    // SAFETY: forwarded contract.
+    let cap = unsafe { mech::capacity(out, len) }?;
+    if cap.is_none_or(|c| c < n) {
+        // SAFETY: forwarded contract.
+        unsafe { mech::deliver(craton_token::ops::Out::Len(n), out, len) }?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Start message-based encryption.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -20,10 +72,11 @@ pub unsafe extern "C" fn C_MessageEncryptInit(
     pMechanism: CK_MECHANISM_PTR,
     hKey: CK_OBJECT_HANDLE,
 ) -> CK_RV {
-    guard("C_MessageEncryptInit", || no_mechanism(hSession, pMechanism))
+    // SAFETY: pMechanism per the spec.
+    guard("C_MessageEncryptInit", || unsafe { init(hSession, MsgKind::Encrypt, pMechanism, hKey) })
 }
 
-/// No operation of this kind can be active yet.
+/// Encrypt one message.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -39,10 +92,34 @@ pub unsafe extern "C" fn C_EncryptMessage(
     pCiphertext: CK_BYTE_PTR,
     pulCiphertextLen: CK_ULONG_PTR,
 ) -> CK_RV {
-    guard("C_EncryptMessage", || no_operation(hSession))
+    guard("C_EncryptMessage", || {
+        let module = state::module()?;
+        // SAFETY: every pointer covers its stated length per the spec.
+        let (args, aad, pt) = unsafe {
+            (
+                mech::gcm_message(pParameter, ulParameterLen)?,
+                ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
+                ptr::slice(pPlaintext, ulPlaintextLen)?,
+            )
+        };
+        // SAFETY: output pointers per the spec.
+        if !unsafe { room(pCiphertext, pulCiphertextLen, pt.len()) }? {
+            return Ok(());
+        }
+        let sealed = module.encrypt_message(hSession as u64, &args.params, aad, pt)?;
+        // SAFETY: parameter and output pointers per the spec; capacity checked above.
+        unsafe {
+            return_tag_and_iv(&args, &sealed.iv, &sealed.tag)?;
+            mech::deliver(
+                craton_token::ops::Out::Data(zeroize::Zeroizing::new(sealed.ciphertext)),
+                pCiphertext,
+                pulCiphertextLen,
+            )
+        }
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Start a multi-part message.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -54,10 +131,20 @@ pub unsafe extern "C" fn C_EncryptMessageBegin(
     pAssociatedData: CK_BYTE_PTR,
     ulAssociatedDataLen: CK_ULONG,
 ) -> CK_RV {
-    guard("C_EncryptMessageBegin", || no_operation(hSession))
+    guard("C_EncryptMessageBegin", || {
+        let module = state::module()?;
+        // SAFETY: every pointer covers its stated length per the spec.
+        let (args, aad) = unsafe {
+            (
+                mech::gcm_message(pParameter, ulParameterLen)?,
+                ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
+            )
+        };
+        module.message_begin(hSession as u64, MsgKind::Encrypt, Some(args.params), aad)
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Continue a multi-part message; the whole ciphertext comes with the last part.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -72,19 +159,49 @@ pub unsafe extern "C" fn C_EncryptMessageNext(
     pulCiphertextPartLen: CK_ULONG_PTR,
     flags: CK_FLAGS,
 ) -> CK_RV {
-    guard("C_EncryptMessageNext", || no_operation(hSession))
+    guard("C_EncryptMessageNext", || {
+        let module = state::module()?;
+        let h = hSession as u64;
+        // SAFETY: pPlaintextPart covers its length per the spec.
+        let part = unsafe { ptr::slice(pPlaintextPart, ulPlaintextPartLen) }?;
+        let last = flags & CKF_END_OF_MESSAGE != 0;
+        let n = if last { module.message_buffered(h, MsgKind::Encrypt)? + part.len() } else { 0 };
+        // SAFETY: output pointers per the spec.
+        if last && !unsafe { room(pCiphertextPart, pulCiphertextPartLen, n) }? {
+            return Ok(());
+        }
+        match module.message_next(h, MsgKind::Encrypt, part, last.then_some(&[][..]))? {
+            Some(MsgResult::Sealed(sealed)) => {
+                // SAFETY: pParameter per the spec (tag and IV go back through it).
+                let args = unsafe { mech::gcm_message(pParameter, ulParameterLen) }?;
+                // SAFETY: pointers per the spec; capacity checked above.
+                unsafe {
+                    return_tag_and_iv(&args, &sealed.iv, &sealed.tag)?;
+                    mech::deliver(
+                        craton_token::ops::Out::Data(zeroize::Zeroizing::new(sealed.ciphertext)),
+                        pCiphertextPart,
+                        pulCiphertextPartLen,
+                    )
+                }
+            }
+            // SAFETY: pulCiphertextPartLen valid per the spec.
+            _ => unsafe { ptr::write(pulCiphertextPartLen, 0) },
+        }
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// End message-based encryption.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn C_MessageEncryptFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
-    guard("C_MessageEncryptFinal", || no_operation(hSession))
+    guard("C_MessageEncryptFinal", || {
+        state::module()?.message_final(hSession as u64, MsgKind::Encrypt)
+    })
 }
 
-/// Not offered yet: no mechanism is available.
+/// Start message-based decryption.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -94,10 +211,11 @@ pub unsafe extern "C" fn C_MessageDecryptInit(
     pMechanism: CK_MECHANISM_PTR,
     hKey: CK_OBJECT_HANDLE,
 ) -> CK_RV {
-    guard("C_MessageDecryptInit", || no_mechanism(hSession, pMechanism))
+    // SAFETY: pMechanism per the spec.
+    guard("C_MessageDecryptInit", || unsafe { init(hSession, MsgKind::Decrypt, pMechanism, hKey) })
 }
 
-/// No operation of this kind can be active yet.
+/// Decrypt and authenticate one message.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -113,10 +231,29 @@ pub unsafe extern "C" fn C_DecryptMessage(
     pPlaintext: CK_BYTE_PTR,
     pulPlaintextLen: CK_ULONG_PTR,
 ) -> CK_RV {
-    guard("C_DecryptMessage", || no_operation(hSession))
+    guard("C_DecryptMessage", || {
+        let module = state::module()?;
+        // SAFETY: every pointer covers its stated length per the spec (the tag: ulTagBits/8).
+        let (args, aad, ct) = unsafe {
+            (
+                mech::gcm_message(pParameter, ulParameterLen)?,
+                ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
+                ptr::slice(pCiphertext, ulCiphertextLen)?,
+            )
+        };
+        // SAFETY: output pointers per the spec.
+        if !unsafe { room(pPlaintext, pulPlaintextLen, ct.len()) }? {
+            return Ok(());
+        }
+        // SAFETY: pTag holds the tag per the spec.
+        let tag = unsafe { ptr::slice(args.tag, args.tag_len as CK_ULONG) }?;
+        let pt = module.decrypt_message(hSession as u64, &args.params, aad, ct, tag)?;
+        // SAFETY: output pointers per the spec; capacity checked above.
+        unsafe { mech::deliver(craton_token::ops::Out::Data(pt), pPlaintext, pulPlaintextLen) }
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Start a multi-part message to decrypt.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -128,10 +265,21 @@ pub unsafe extern "C" fn C_DecryptMessageBegin(
     pAssociatedData: CK_BYTE_PTR,
     ulAssociatedDataLen: CK_ULONG,
 ) -> CK_RV {
-    guard("C_DecryptMessageBegin", || no_operation(hSession))
+    guard("C_DecryptMessageBegin", || {
+        let module = state::module()?;
+        // SAFETY: every pointer covers its stated length per the spec.
+        let (args, aad) = unsafe {
+            (
+                mech::gcm_message(pParameter, ulParameterLen)?,
+                ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
+            )
+        };
+        module.message_begin(hSession as u64, MsgKind::Decrypt, Some(args.params), aad)
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Continue a multi-part message; the whole plaintext comes with the last part, after the
+/// tag (from the parameters of that call) authenticates.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -146,19 +294,48 @@ pub unsafe extern "C" fn C_DecryptMessageNext(
     pulPlaintextPartLen: CK_ULONG_PTR,
     flags: CK_FLAGS,
 ) -> CK_RV {
-    guard("C_DecryptMessageNext", || no_operation(hSession))
+    guard("C_DecryptMessageNext", || {
+        let module = state::module()?;
+        let h = hSession as u64;
+        // SAFETY: pCiphertextPart covers its length per the spec.
+        let part = unsafe { ptr::slice(pCiphertextPart, ulCiphertextPartLen) }?;
+        if flags & CKF_END_OF_MESSAGE == 0 {
+            module.message_next(h, MsgKind::Decrypt, part, None)?;
+            // SAFETY: pulPlaintextPartLen valid per the spec.
+            return unsafe { ptr::write(pulPlaintextPartLen, 0) };
+        }
+        let n = module.message_buffered(h, MsgKind::Decrypt)? + part.len();
+        // SAFETY: output pointers per the spec.
+        if !unsafe { room(pPlaintextPart, pulPlaintextPartLen, n) }? {
+            return Ok(());
+        }
+        // SAFETY: pParameter per the spec; its pTag holds ulTagBits/8 bytes.
+        let tag = unsafe {
+            let args = mech::gcm_message(pParameter, ulParameterLen)?;
+            ptr::slice(args.tag, args.tag_len as CK_ULONG)?
+        };
+        match module.message_next(h, MsgKind::Decrypt, part, Some(tag))? {
+            // SAFETY: output pointers per the spec; capacity checked above.
+            Some(MsgResult::Plain(pt)) => unsafe {
+                mech::deliver(craton_token::ops::Out::Data(pt), pPlaintextPart, pulPlaintextPartLen)
+            },
+            _ => Err(Error::GeneralError),
+        }
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// End message-based decryption.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn C_MessageDecryptFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
-    guard("C_MessageDecryptFinal", || no_operation(hSession))
+    guard("C_MessageDecryptFinal", || {
+        state::module()?.message_final(hSession as u64, MsgKind::Decrypt)
+    })
 }
 
-/// Not offered yet: no mechanism is available.
+/// Start message-based signing (HMAC).
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -168,10 +345,11 @@ pub unsafe extern "C" fn C_MessageSignInit(
     pMechanism: CK_MECHANISM_PTR,
     hKey: CK_OBJECT_HANDLE,
 ) -> CK_RV {
-    guard("C_MessageSignInit", || no_mechanism(hSession, pMechanism))
+    // SAFETY: pMechanism per the spec.
+    guard("C_MessageSignInit", || unsafe { init(hSession, MsgKind::Sign, pMechanism, hKey) })
 }
 
-/// No operation of this kind can be active yet.
+/// MAC one message.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -185,10 +363,30 @@ pub unsafe extern "C" fn C_SignMessage(
     pSignature: CK_BYTE_PTR,
     pulSignatureLen: CK_ULONG_PTR,
 ) -> CK_RV {
-    guard("C_SignMessage", || no_operation(hSession))
+    guard("C_SignMessage", || {
+        let module = state::module()?;
+        if ulParameterLen != 0 && !pParameter.is_null() {
+            return Err(Error::ArgumentsBad);
+        }
+        // SAFETY: pData covers ulDataLen bytes.
+        let data = unsafe { ptr::slice(pData, ulDataLen) }?;
+        let mac = module.sign_message(hSession as u64, data)?;
+        // SAFETY: output pointers per the spec.
+        if !unsafe { room(pSignature, pulSignatureLen, mac.len()) }? {
+            return Ok(());
+        }
+        // SAFETY: output pointers per the spec; capacity checked above.
+        unsafe {
+            mech::deliver(
+                craton_token::ops::Out::Data(zeroize::Zeroizing::new(mac)),
+                pSignature,
+                pulSignatureLen,
+            )
+        }
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Start a multi-part message to MAC.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -198,10 +396,13 @@ pub unsafe extern "C" fn C_SignMessageBegin(
     pParameter: CK_VOID_PTR,
     ulParameterLen: CK_ULONG,
 ) -> CK_RV {
-    guard("C_SignMessageBegin", || no_operation(hSession))
+    guard("C_SignMessageBegin", || {
+        let _ = (pParameter, ulParameterLen);
+        state::module()?.message_begin(hSession as u64, MsgKind::Sign, None, &[])
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Continue a multi-part message; a non-NULL length pointer asks for the MAC and ends it.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -215,19 +416,42 @@ pub unsafe extern "C" fn C_SignMessageNext(
     pSignature: CK_BYTE_PTR,
     pulSignatureLen: CK_ULONG_PTR,
 ) -> CK_RV {
-    guard("C_SignMessageNext", || no_operation(hSession))
+    guard("C_SignMessageNext", || {
+        let _ = (pParameter, ulParameterLen);
+        let module = state::module()?;
+        // SAFETY: pData covers ulDataLen bytes.
+        let data = unsafe { ptr::slice(pData, ulDataLen) }?;
+        let last = !pulSignatureLen.is_null();
+        match module.message_next(hSession as u64, MsgKind::Sign, data, last.then_some(&[][..]))? {
+            Some(MsgResult::Mac(mac)) => {
+                // SAFETY: output pointers per the spec. A short buffer here cannot be retried
+                // (the message ended), as for any final call that consumed its input.
+                unsafe {
+                    if !room(pSignature, pulSignatureLen, mac.len())? {
+                        return Ok(());
+                    }
+                    mech::deliver(
+                        craton_token::ops::Out::Data(zeroize::Zeroizing::new(mac)),
+                        pSignature,
+                        pulSignatureLen,
+                    )
+                }
+            }
+            _ => Ok(()),
+        }
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// End message-based signing.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn C_MessageSignFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
-    guard("C_MessageSignFinal", || no_operation(hSession))
+    guard("C_MessageSignFinal", || state::module()?.message_final(hSession as u64, MsgKind::Sign))
 }
 
-/// Not offered yet: no mechanism is available.
+/// Start message-based verification (HMAC).
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -237,10 +461,11 @@ pub unsafe extern "C" fn C_MessageVerifyInit(
     pMechanism: CK_MECHANISM_PTR,
     hKey: CK_OBJECT_HANDLE,
 ) -> CK_RV {
-    guard("C_MessageVerifyInit", || no_mechanism(hSession, pMechanism))
+    // SAFETY: pMechanism per the spec.
+    guard("C_MessageVerifyInit", || unsafe { init(hSession, MsgKind::Verify, pMechanism, hKey) })
 }
 
-/// No operation of this kind can be active yet.
+/// Verify one message's MAC.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -254,10 +479,17 @@ pub unsafe extern "C" fn C_VerifyMessage(
     pSignature: CK_BYTE_PTR,
     ulSignatureLen: CK_ULONG,
 ) -> CK_RV {
-    guard("C_VerifyMessage", || no_operation(hSession))
+    guard("C_VerifyMessage", || {
+        let _ = (pParameter, ulParameterLen);
+        let module = state::module()?;
+        // SAFETY: each pointer covers its stated length per the spec.
+        let (data, sig) =
+            unsafe { (ptr::slice(pData, ulDataLen)?, ptr::slice(pSignature, ulSignatureLen)?) };
+        module.verify_message(hSession as u64, data, sig)
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Start a multi-part message to verify.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -267,10 +499,13 @@ pub unsafe extern "C" fn C_VerifyMessageBegin(
     pParameter: CK_VOID_PTR,
     ulParameterLen: CK_ULONG,
 ) -> CK_RV {
-    guard("C_VerifyMessageBegin", || no_operation(hSession))
+    guard("C_VerifyMessageBegin", || {
+        let _ = (pParameter, ulParameterLen);
+        state::module()?.message_begin(hSession as u64, MsgKind::Verify, None, &[])
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// Continue a multi-part message; a non-NULL signature ends it and is checked.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -284,14 +519,28 @@ pub unsafe extern "C" fn C_VerifyMessageNext(
     pSignature: CK_BYTE_PTR,
     ulSignatureLen: CK_ULONG,
 ) -> CK_RV {
-    guard("C_VerifyMessageNext", || no_operation(hSession))
+    guard("C_VerifyMessageNext", || {
+        let _ = (pParameter, ulParameterLen);
+        let module = state::module()?;
+        // SAFETY: each pointer covers its stated length per the spec.
+        let data = unsafe { ptr::slice(pData, ulDataLen) }?;
+        let sig = if pSignature.is_null() {
+            None
+        } else {
+            // SAFETY: pSignature covers ulSignatureLen bytes.
+            Some(unsafe { ptr::slice(pSignature, ulSignatureLen) }?)
+        };
+        module.message_next(hSession as u64, MsgKind::Verify, data, sig).map(|_| ())
+    })
 }
 
-/// No operation of this kind can be active yet.
+/// End message-based verification.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn C_MessageVerifyFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
-    guard("C_MessageVerifyFinal", || no_operation(hSession))
+    guard("C_MessageVerifyFinal", || {
+        state::module()?.message_final(hSession as u64, MsgKind::Verify)
+    })
 }
