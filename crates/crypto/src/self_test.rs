@@ -2,7 +2,7 @@
 //! names the algorithm family, the published source of its vector, and runs the vector
 //! through the same code paths the module uses. Every algorithm family the module offers has
 //! a row; later algorithms add theirs here. The digest, HMAC and AES tests are in
-//! [`symmetric`], the RSA, EC and 25519 ones in [`asymmetric`].
+//! `symmetric`, the RSA, EC and 25519 ones in `asymmetric`.
 //!
 //! A test hook can name one test to fail: its expected answer is corrupted before the
 //! comparison, so the failure travels the real path. The library refuses the hook in

@@ -344,7 +344,7 @@ mod tests {
         }
         assert!(
             markdown_table()
-                .contains("| CKM_AES_GCM | 16–32 bytes | encrypt, decrypt, wrap, unwrap |")
+                .contains("| CKM_AES_GCM | 16–32 bytes | encrypt, decrypt, wrap, unwrap, message encrypt/decrypt |")
         );
     }
 }

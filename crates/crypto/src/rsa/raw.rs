@@ -108,7 +108,12 @@ pub struct RawPrivate {
     dp: BoxedUint,
     dq: BoxedUint,
     qinv: BoxedUint,
+    /// Blinding pair (r^e mod n, r^-1 mod n) and how often it has been used.
+    blinding: std::sync::Mutex<Option<(BoxedUint, BoxedUint, u32)>>,
 }
+
+/// A blinding pair is squared after each use and replaced by a fresh one this often.
+const BLINDING_REFRESH: u32 = 32;
 
 impl Drop for RawPrivate {
     fn drop(&mut self) {
@@ -138,40 +143,92 @@ impl RawPrivate {
         let dp = uint(crate::der::strip_zeros(dp), pb)?;
         let dq = uint(crate::der::strip_zeros(dq), pb)?;
         let qinv = uint(crate::der::strip_zeros(qinv), pb)?;
-        Ok(Self { public, p: pp, q: qq, p_params, q_params, dp, dq, qinv })
+        Ok(Self {
+            public,
+            p: pp,
+            q: qq,
+            p_params,
+            q_params,
+            dp,
+            dq,
+            qinv,
+            blinding: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// Combine residues mod p and mod q into the value mod n (Garner): m2 + q·(qinv·(m1 - m2)).
+    fn crt(&self, m1: BoxedMontyForm, m2: &BoxedUint) -> Result<BoxedUint, CryptoError> {
+        let nbits = self.public.n.bits_precision();
+        let pbits = self.p.bits_precision();
+        let wide_p = fit(&self.p, nbits);
+        let m2_mod_p = fit(&fit(m2, nbits).rem(&nonzero(&wide_p)?), pbits);
+        let diff = m1 - BoxedMontyForm::new(m2_mod_p, self.p_params.clone());
+        let h = (diff * BoxedMontyForm::new(self.qinv.clone(), self.p_params.clone())).retrieve();
+        let hq = fit(&h.mul(&self.q), nbits);
+        Ok(fit(m2, nbits).wrapping_add(&hq))
+    }
+
+    /// x mod p and x mod q (x below n).
+    fn residues(&self, x: &BoxedUint) -> Result<(BoxedUint, BoxedUint), CryptoError> {
+        let nbits = self.public.n.bits_precision();
+        let pbits = self.p.bits_precision();
+        let xp = fit(&x.rem(&nonzero(&fit(&self.p, nbits))?), pbits);
+        let xq = fit(&x.rem(&nonzero(&fit(&self.q, nbits))?), pbits);
+        Ok((xp, xq))
+    }
+
+    /// A fresh blinding pair: r from the DRBG, its inverse by Fermat in each prime (constant
+    /// time, no modular inversion over n).
+    fn fresh_blinding(&self) -> Result<(BoxedUint, BoxedUint), CryptoError> {
+        let pb = &self.public;
+        let nbits = pb.n.bits_precision();
+        let two = BoxedUint::from(2u64).widen(self.p.bits_precision());
+        loop {
+            let mut bytes = vec![0u8; pb.k];
+            crate::rng::fill(&mut bytes)?;
+            let r = uint(&bytes, nbits)?.rem(&nonzero(&pb.n)?);
+            bytes.zeroize();
+            let (rp, rq) = self.residues(&r)?;
+            if !bool::from(rp.is_nonzero()) || !bool::from(rq.is_nonzero()) {
+                continue;
+            }
+            let inv_p =
+                BoxedMontyForm::new(rp, self.p_params.clone()).pow(&self.p.wrapping_sub(&two));
+            let inv_q = BoxedMontyForm::new(rq, self.q_params.clone())
+                .pow(&self.q.wrapping_sub(&two))
+                .retrieve();
+            let r_inv = self.crt(inv_p, &inv_q)?;
+            return Ok((pb.pow_e(&r), r_inv));
+        }
+    }
+
+    /// The blinding pair for one operation: the cached one (then squared for the next use),
+    /// or a fresh one every [`BLINDING_REFRESH`] uses.
+    fn blinding(&self) -> Result<(BoxedUint, BoxedUint), CryptoError> {
+        let params = &self.public.n_params;
+        let mut cache = self.blinding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (re, rinv, uses) = match cache.take() {
+            Some((re, rinv, uses)) if uses < BLINDING_REFRESH => (re, rinv, uses),
+            _ => {
+                let (re, rinv) = self.fresh_blinding()?;
+                (re, rinv, 0)
+            }
+        };
+        *cache = Some((mul_mod(&re, &re, params), mul_mod(&rinv, &rinv, params), uses + 1));
+        Ok((re, rinv))
     }
 
     /// `data^d mod n`, `k` bytes long, blinded and checked. `InvalidLength` when `data >= n`.
     pub fn apply(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let pb = &self.public;
         let c = pb.input(data)?;
-        let nbits = pb.n.bits_precision();
-        let pbits = self.p.bits_precision();
         // Blinding: c' = c * r^e, result * r^-1.
-        let (r, r_inv) = loop {
-            let mut bytes = vec![0u8; pb.k];
-            crate::rng::fill(&mut bytes)?;
-            let r = uint(&bytes, nbits)?.rem(&nonzero(&pb.n)?);
-            bytes.zeroize();
-            let inv: Option<BoxedUint> = r.inv_mod(&pb.n).into();
-            if let Some(inv) = inv {
-                if bool::from(r.is_nonzero()) {
-                    break (r, inv);
-                }
-            }
-        };
-        let blinded = mul_mod(&c, &pb.pow_e(&r), &pb.n_params);
-        let wide_p = fit(&self.p, nbits);
-        let wide_q = fit(&self.q, nbits);
-        let cp = fit(&blinded.rem(&nonzero(&wide_p)?), pbits);
-        let cq = fit(&blinded.rem(&nonzero(&wide_q)?), pbits);
+        let (r_e, r_inv) = self.blinding()?;
+        let blinded = mul_mod(&c, &r_e, &pb.n_params);
+        let (cp, cq) = self.residues(&blinded)?;
         let m1 = BoxedMontyForm::new(cp, self.p_params.clone()).pow(&self.dp);
         let m2 = BoxedMontyForm::new(cq, self.q_params.clone()).pow(&self.dq).retrieve();
-        let m2_mod_p = fit(&fit(&m2, nbits).rem(&nonzero(&wide_p)?), pbits);
-        let diff = m1 - BoxedMontyForm::new(m2_mod_p, self.p_params.clone());
-        let h = (diff * BoxedMontyForm::new(self.qinv.clone(), self.p_params.clone())).retrieve();
-        let hq = fit(&h.mul(&self.q), nbits);
-        let m_blinded = fit(&m2, nbits).wrapping_add(&hq);
+        let m_blinded = self.crt(m1, &m2)?;
         if pb.pow_e(&m_blinded) != blinded {
             log::error!("rsa: private operation failed its consistency check");
             return Err(CryptoError::Backend);
