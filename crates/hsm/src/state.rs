@@ -8,10 +8,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use craton_token::{Error, Module, Result};
-use parking_lot::RwLock;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use parking_lot::lock_api::RawRwLock as _;
 use pkcs11_sys::{CK_RV, CKR_GENERAL_ERROR, CKR_OK};
 
@@ -30,28 +30,54 @@ struct Loaded {
     fork_gen: u64,
 }
 
-static STATE: RwLock<Loaded> = RwLock::new(Loaded { phase: Phase::Idle, fork_gen: 0 });
+/// The state is replicated into shards, each on its own cache line: a call locks only its
+/// thread's shard for reading, so two threads never write to a shared line (a lock's reader
+/// count, an `Arc`'s reference count) just to reach the module. C_Initialize, C_Finalize,
+/// the error latch and fork take every shard, in order.
+const SHARDS: usize = 8;
+
+#[repr(align(128))]
+struct Shard(RwLock<Loaded>);
+
+static STATE: [Shard; SHARDS] =
+    [const { Shard(RwLock::new(Loaded { phase: Phase::Idle, fork_gen: 0 })) }; SHARDS];
 static FORK_GEN: AtomicU64 = AtomicU64::new(0);
 static ATFORK: Once = Once::new();
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static MY_SHARD: usize = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+}
+
+fn my_shard() -> &'static RwLock<Loaded> {
+    let i = MY_SHARD.try_with(|i| *i).unwrap_or(0);
+    &STATE[i].0
+}
 
 extern "C" fn before_fork() {
-    // Hold the state lock across fork() so the child never inherits it half-taken.
-    // SAFETY: taking the raw lock is sound; `raw()` is unsafe only because a raw unlock could
-    // break guards, and the matching unlocks below release exactly this acquisition.
-    unsafe { STATE.raw().lock_exclusive() };
+    // Hold every state lock across fork() so the child never inherits one half-taken.
+    for shard in &STATE {
+        // SAFETY: taking the raw lock is sound; `raw()` is unsafe only because a raw unlock
+        // could break guards, and the matching unlocks below release exactly these.
+        unsafe { shard.0.raw().lock_exclusive() };
+    }
 }
 
 extern "C" fn after_fork_parent() {
-    // SAFETY: `before_fork` took the exclusive lock on this thread, and nothing released it.
-    unsafe { STATE.raw().unlock_exclusive() };
+    for shard in &STATE {
+        // SAFETY: `before_fork` took every exclusive lock on this thread; none was released.
+        unsafe { shard.0.raw().unlock_exclusive() };
+    }
 }
 
 extern "C" fn after_fork_child() {
     FORK_GEN.fetch_add(1, Ordering::AcqRel);
     craton_crypto::rng::note_fork();
-    // SAFETY: the forking thread (now the child's only thread) holds the lock from
-    // `before_fork`.
-    unsafe { STATE.raw().unlock_exclusive() };
+    for shard in &STATE {
+        // SAFETY: the forking thread (now the child's only thread) holds every lock from
+        // `before_fork`.
+        unsafe { shard.0.raw().unlock_exclusive() };
+    }
 }
 
 fn register_atfork() {
@@ -71,18 +97,40 @@ fn current(l: &Loaded) -> &Phase {
     if l.fork_gen == FORK_GEN.load(Ordering::Acquire) { &l.phase } else { &Phase::Idle }
 }
 
+/// Every shard, write-locked in order.
+fn write_all() -> [RwLockWriteGuard<'static, Loaded>; SHARDS] {
+    std::array::from_fn(|i| STATE[i].0.write())
+}
+
+/// The module for the duration of one call: the thread's shard stays read-locked, so
+/// C_Finalize waits for calls in flight.
+pub struct ModuleRef(RwLockReadGuard<'static, Loaded>);
+
+impl std::ops::Deref for ModuleRef {
+    type Target = Module;
+
+    fn deref(&self) -> &Module {
+        match &self.0.phase {
+            Phase::Ready(m) => m,
+            // `module()` only builds a ModuleRef over a ready phase, and the guard keeps it so.
+            _ => unreachable!("ModuleRef over a module that is not ready"),
+        }
+    }
+}
+
 /// The current module. Not initialized (or inherited across fork): NOT_INITIALIZED. Failed,
 /// or the random source's health tests tripped since: GENERAL_ERROR.
-pub fn module() -> Result<Arc<Module>> {
-    let state = STATE.read();
+pub fn module() -> Result<ModuleRef> {
+    // Recursive: a call nested in another never waits behind a queued writer.
+    let state = my_shard().read_recursive();
     match current(&state) {
-        Phase::Ready(m) => {
+        Phase::Ready(_) => {
             if let Some(f) = craton_crypto::rng::failure() {
                 drop(state);
                 enter_failed(&format!("random source: {f}"));
                 return Err(Error::GeneralError);
             }
-            Ok(m.clone())
+            Ok(ModuleRef(state))
         }
         Phase::Failed => Err(Error::GeneralError),
         Phase::Idle => Err(Error::CryptokiNotInitialized),
@@ -91,17 +139,19 @@ pub fn module() -> Result<Arc<Module>> {
 
 /// `Ok` when initialized, working or failed (C_GetInfo answers in the error state too).
 pub fn initialized() -> Result<()> {
-    match current(&STATE.read()) {
+    match current(&my_shard().read_recursive()) {
         Phase::Idle => Err(Error::CryptokiNotInitialized),
         _ => Ok(()),
     }
 }
 
 fn enter_failed(why: &str) {
-    let mut state = STATE.write();
-    if matches!(current(&state), Phase::Ready(_)) {
+    let mut all = write_all();
+    if matches!(current(&all[0]), Phase::Ready(_)) {
         log::error!("{why}; the module is in the error state until C_Finalize");
-        state.phase = Phase::Failed;
+        for s in all.iter_mut() {
+            s.phase = Phase::Failed;
+        }
     }
 }
 
@@ -112,43 +162,60 @@ pub fn initialize(
     make: impl FnOnce() -> Result<Module>,
 ) -> Result<()> {
     register_atfork();
-    let mut state = STATE.write();
+    let mut all = write_all();
     let gen_now = FORK_GEN.load(Ordering::Acquire);
-    if state.fork_gen == gen_now {
-        match state.phase {
+    if all[0].fork_gen == gen_now {
+        match all[0].phase {
             Phase::Ready(_) => return Err(Error::CryptokiAlreadyInitialized),
             Phase::Failed => return Err(Error::GeneralError),
             Phase::Idle => {}
         }
     } else {
         // Inherited from the parent: its connections and locks belong to the parent.
-        std::mem::forget(std::mem::replace(&mut state.phase, Phase::Idle));
-        state.fork_gen = gen_now;
+        for s in all.iter_mut() {
+            std::mem::forget(std::mem::replace(&mut s.phase, Phase::Idle));
+            s.fork_gen = gen_now;
+        }
     }
     craton_crypto::rng::clear_failure();
     if let Err(why) = check() {
         log::error!("{why}; the module is in the error state until C_Finalize");
-        state.phase = Phase::Failed;
+        for s in all.iter_mut() {
+            s.phase = Phase::Failed;
+        }
         return Err(Error::GeneralError);
     }
-    state.phase = Phase::Ready(Arc::new(make()?));
+    let m = Arc::new(make()?);
+    for s in all.iter_mut() {
+        s.phase = Phase::Ready(m.clone());
+    }
     Ok(())
 }
 
 /// C_Finalize: release the module, or leave the error state.
 pub fn finalize() -> Result<()> {
-    let mut state = STATE.write();
-    if state.fork_gen != FORK_GEN.load(Ordering::Acquire) {
-        std::mem::forget(std::mem::replace(&mut state.phase, Phase::Idle));
+    let mut all = write_all();
+    if all[0].fork_gen != FORK_GEN.load(Ordering::Acquire) {
+        for s in all.iter_mut() {
+            std::mem::forget(std::mem::replace(&mut s.phase, Phase::Idle));
+        }
         return Err(Error::CryptokiNotInitialized);
     }
-    match std::mem::replace(&mut state.phase, Phase::Idle) {
-        Phase::Ready(m) => {
+    let mut module = None;
+    let mut was = Phase::Idle;
+    for s in all.iter_mut() {
+        match std::mem::replace(&mut s.phase, Phase::Idle) {
+            Phase::Ready(m) => module = Some(m),
+            other => was = other,
+        }
+    }
+    match (module, was) {
+        (Some(m), _) => {
             m.shutdown();
             Ok(())
         }
-        Phase::Failed => Ok(()),
-        Phase::Idle => Err(Error::CryptokiNotInitialized),
+        (None, Phase::Failed) => Ok(()),
+        _ => Err(Error::CryptokiNotInitialized),
     }
 }
 
