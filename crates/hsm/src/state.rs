@@ -11,8 +11,8 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use craton_token::{Error, Module, Result};
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use parking_lot::lock_api::RawRwLock as _;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use pkcs11_sys::{CK_RV, CKR_GENERAL_ERROR, CKR_OK};
 
 /// What the library is, between C_Initialize and C_Finalize.

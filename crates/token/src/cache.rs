@@ -6,6 +6,7 @@
 //! master key, and go back to sealed-only at logout.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use craton_crypto::aead;
@@ -74,6 +75,9 @@ pub struct TokenCache {
     /// Session objects by owning session (closing a session never scans all objects).
     owned: HashMap<SessionHandle, BTreeSet<ObjectHandle>>,
     next: u64,
+    /// Bumped by every change to the objects or the login: sessions keep the last key they
+    /// used and trust it while this has not moved (one shared read, no lock).
+    pub generation: Arc<AtomicU64>,
 }
 
 /// AAD binding a sealed record to its token, row and version.
@@ -99,6 +103,7 @@ impl TokenCache {
             index: HashMap::new(),
             owned: HashMap::new(),
             next: 1,
+            generation: Arc::default(),
         }
     }
 
@@ -106,7 +111,10 @@ impl TokenCache {
     pub fn reset(&mut self, uid: Vec<u8>) {
         let slot = self.slot;
         let next = self.next;
+        let generation = self.generation.clone();
         *self = Self::new(slot);
+        self.generation = generation;
+        self.bump();
         self.uid = uid;
         // Handles are never reused within a process.
         self.next = next;
@@ -141,7 +149,12 @@ impl TokenCache {
         }
     }
 
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
     fn put(&mut self, h: ObjectHandle, entry: Entry) {
+        self.bump();
         self.unindex(h);
         if let Some(attrs) = &entry.attrs {
             for t in INDEXED {
@@ -247,6 +260,7 @@ impl TokenCache {
 
     /// Remove an object from the view (token object: after it left the store).
     pub fn remove(&mut self, h: ObjectHandle) {
+        self.bump();
         self.unindex(h);
         match self.entries.remove(&h).map(|e| e.place) {
             Some(Place::Token { db_id, .. }) => {
@@ -286,6 +300,7 @@ impl TokenCache {
 
     /// Log in: keep the key and open the private records.
     pub fn set_login(&mut self, login: Login) -> Result<()> {
+        self.bump();
         self.login = Some(login);
         self.reopen_sealed_rows()
     }
@@ -293,6 +308,7 @@ impl TokenCache {
     /// Log out: drop the key and every decrypted private record. Private session objects
     /// become invisible (they live until their session closes).
     pub fn logout(&mut self) -> Result<()> {
+        self.bump();
         self.login = None;
         self.reopen_sealed_rows()
     }

@@ -3,6 +3,7 @@
 //! operation state alone.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use craton_crypto::digest::Hasher;
 use parking_lot::Mutex;
@@ -12,13 +13,13 @@ use zeroize::Zeroizing;
 use crate::attrs::Attributes;
 use crate::cache::TokenCache;
 use crate::error::{Error, Result};
-use crate::keys::KeyObj;
+use crate::keys::{KeyObj, KeyRef};
 use crate::mechanism::{self, Mechanism};
 use crate::module::Module;
 use crate::ops::cipher::CipherOp;
 use crate::ops::sign::SigOp;
 use crate::ops::{Active, Out, check_auth, step};
-use crate::session::Session;
+use crate::session::{LastKey, Session};
 use crate::types::{AttrType, ObjectClass, ObjectHandle, SessionHandle, SlotId};
 
 /// Which signature-family slot of a session.
@@ -86,6 +87,22 @@ fn today() -> [u8; 8] {
     s.as_bytes().try_into().unwrap_or(*b"19700101")
 }
 
+/// Usage flag, allowed mechanisms and lifecycle dates.
+fn check_key(attrs: &Attributes, usage: Option<AttrType>, mech: u64) -> Result<()> {
+    if let Some(u) = usage {
+        if attrs.get_bool(u) != Some(true) {
+            return Err(Error::KeyFunctionNotPermitted);
+        }
+    }
+    if !mechanism_allowed(attrs, mech) {
+        return Err(Error::MechanismInvalid);
+    }
+    if !dates_allow(attrs) {
+        return Err(Error::KeyFunctionNotPermitted);
+    }
+    Ok(())
+}
+
 /// Whether every use of the key needs a context-specific login (private keys only).
 fn always_authenticate(attrs: &Attributes) -> bool {
     attrs.get_bool(AttrType::ALWAYS_AUTHENTICATE) == Some(true)
@@ -126,6 +143,37 @@ impl Module {
         Ok((s, slot))
     }
 
+    /// The visible key object behind `key`: its attributes, its usable key, and the token
+    /// cache's generation counter with the value it had at the lookup.
+    fn lookup_key(
+        &self,
+        slot: SlotId,
+        key: ObjectHandle,
+        not_found: Error,
+    ) -> Result<(Arc<Attributes>, Arc<KeyObj>, Arc<AtomicU64>, u64)> {
+        if TokenCache::slot_of(key) != Some(slot) {
+            return Err(not_found);
+        }
+        let lookup = |t: &Arc<parking_lot::RwLock<TokenCache>>| {
+            let c = t.read();
+            let seen = c.generation.load(Ordering::Acquire);
+            c.visible(key).and_then(|e| {
+                Some((e.attrs.clone()?, e.material.clone(), c.generation.clone(), seen))
+            })
+        };
+        let found = match lookup(&self.token_cached(slot)?) {
+            Some(f) => f,
+            None => lookup(&self.token(slot)?).ok_or(not_found)?,
+        };
+        let (attrs, material, generation, seen) = found;
+        let class = ObjectClass(attrs.get_ulong(AttrType::CLASS).unwrap_or(0));
+        if !class.is_key() {
+            return Err(not_found);
+        }
+        let obj = material.get_or_init(|| KeyObj::from_attrs(&attrs).map(Arc::new)).clone()?;
+        Ok((attrs, obj, generation, seen))
+    }
+
     /// The visible key object behind `key` with its attributes and usable key, after the
     /// checks every operation makes: a key of the session's token, `usage` set, `mech`
     /// allowed, inside its lifecycle dates.
@@ -137,35 +185,36 @@ impl Module {
         mech: u64,
         not_found: Error,
     ) -> Result<(Arc<Attributes>, Arc<KeyObj>)> {
-        if TokenCache::slot_of(key) != Some(slot) {
-            return Err(not_found);
-        }
-        let lookup = |t: &Arc<parking_lot::RwLock<TokenCache>>| {
-            let c = t.read();
-            c.visible(key).and_then(|e| Some((e.attrs.clone()?, e.material.clone())))
-        };
-        let found = match lookup(&self.token_cached(slot)?) {
-            Some(f) => f,
-            None => lookup(&self.token(slot)?).ok_or(not_found)?,
-        };
-        let (attrs, material) = found;
-        let class = ObjectClass(attrs.get_ulong(AttrType::CLASS).unwrap_or(0));
-        if !class.is_key() {
-            return Err(not_found);
-        }
-        if let Some(u) = usage {
-            if attrs.get_bool(u) != Some(true) {
-                return Err(Error::KeyFunctionNotPermitted);
+        let (attrs, obj, _, _) = self.lookup_key(slot, key, not_found)?;
+        check_key(&attrs, usage, mech)?;
+        Ok((attrs, obj))
+    }
+
+    /// [`Self::usable_key`] for an `*Init`: the session's last key is reused while the token
+    /// cache has not changed (no lock beyond the session's own, no shared reference count).
+    /// Returns the key and whether it is CKA_ALWAYS_AUTHENTICATE.
+    fn session_key(
+        &self,
+        s: &Mutex<Session>,
+        slot: SlotId,
+        key: ObjectHandle,
+        usage: AttrType,
+        mech: u64,
+    ) -> Result<(KeyRef, bool)> {
+        {
+            let sess = s.lock();
+            if let Some(c) = sess.last_key.as_ref().and_then(|c| c.get(key)) {
+                check_key(&c.attrs, Some(usage), mech)?;
+                return Ok((c.key.clone(), always_authenticate(&c.attrs)));
             }
         }
-        if !mechanism_allowed(&attrs, mech) {
-            return Err(Error::MechanismInvalid);
-        }
-        if !dates_allow(&attrs) {
-            return Err(Error::KeyFunctionNotPermitted);
-        }
-        let obj = material.get_or_init(|| KeyObj::from_attrs(&attrs).map(Arc::new)).clone()?;
-        Ok((attrs, obj))
+        let (attrs, obj, generation, seen) = self.lookup_key(slot, key, Error::KeyHandleInvalid)?;
+        check_key(&attrs, Some(usage), mech)?;
+        let key_ref: KeyRef = Arc::new(obj);
+        let aa = always_authenticate(&attrs);
+        s.lock().last_key =
+            Some(LastKey { handle: key, generation, seen, attrs, key: key_ref.clone() });
+        Ok((key_ref, aa))
     }
 
     fn check_mechanism(m: &Mechanism, flag: u64) -> Result<()> {
@@ -192,7 +241,7 @@ impl Module {
             false => (sys::CKF_DECRYPT as u64, AttrType::DECRYPT),
         };
         Self::check_mechanism(m, flag)?;
-        let (attrs, k) = self.usable_key(slot, key, Some(usage), m.ty, Error::KeyHandleInvalid)?;
+        let (k, aa) = self.session_key(&s, slot, key, usage, m.ty)?;
         let op = CipherOp::new(m, k, encrypt)?;
         let mut s = s.lock();
         let slot = cipher_slot(&mut s, encrypt);
@@ -200,7 +249,7 @@ impl Module {
             return Err(Error::OperationActive);
         }
         let mut active = Active::new(op);
-        active.needs_auth = !encrypt && always_authenticate(&attrs);
+        active.needs_auth = !encrypt && aa;
         *slot = Some(active);
         Ok(())
     }
@@ -413,8 +462,7 @@ impl Module {
             return Err(Error::OperationActive);
         }
         Self::check_mechanism(m, kind.flag())?;
-        let (attrs, k) =
-            self.usable_key(slot, key, Some(kind.usage()), m.ty, Error::KeyHandleInvalid)?;
+        let (k, aa) = self.session_key(&s, slot, key, kind.usage(), m.ty)?;
         let signing = matches!(kind, SigKind::Sign | SigKind::SignRecover);
         let op = SigOp::new(m, k, signing)?;
         let mut s = s.lock();
@@ -423,7 +471,7 @@ impl Module {
             return Err(Error::OperationActive);
         }
         let mut active = Active::new(op);
-        active.needs_auth = signing && always_authenticate(&attrs);
+        active.needs_auth = signing && aa;
         *slot = Some(active);
         Ok(())
     }

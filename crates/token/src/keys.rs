@@ -2,7 +2,7 @@
 //! and cached beside it (the hot path never parses), plus the attributes the token derives
 //! itself when a key enters (modulus size, check value, public key info).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use craton_crypto::aes::AesKey;
 use craton_crypto::digest::{HashAlg, HmacKey};
@@ -51,6 +51,10 @@ impl SecretKey {
         self.hmac[i].get_or_init(|| HmacKey::new(alg, &self.bytes))
     }
 }
+
+/// A key as an operation holds it: a session-private handle on the shared key, so that
+/// operations on different sessions never write to the same reference count.
+pub type KeyRef = Arc<Arc<KeyObj>>;
 
 impl std::fmt::Debug for KeyObj {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

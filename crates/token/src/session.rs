@@ -36,6 +36,30 @@ pub struct Session {
     pub verify_recover: Option<Active<SigOp>>,
     /// Message-based operations (PKCS#11 3.0).
     pub messages: MsgOps,
+    /// The last key this session used, for the next `*Init` on it.
+    pub last_key: Option<LastKey>,
+}
+
+/// A key a session used, valid while its token cache's generation has not moved.
+pub struct LastKey {
+    /// Its handle.
+    pub handle: ObjectHandle,
+    /// The token cache's generation counter.
+    pub generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Its value when the key was looked up.
+    pub seen: u64,
+    /// The key's attributes then.
+    pub attrs: std::sync::Arc<crate::attrs::Attributes>,
+    /// The key, through this session's own reference.
+    pub key: crate::keys::KeyRef,
+}
+
+impl LastKey {
+    /// The cached key if it is still `handle`'s current one.
+    pub fn get(&self, handle: ObjectHandle) -> Option<&Self> {
+        let fresh = self.generation.load(std::sync::atomic::Ordering::Acquire) == self.seen;
+        (self.handle == handle && fresh).then_some(self)
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -71,6 +95,7 @@ impl Session {
             sign_recover: None,
             verify_recover: None,
             messages: MsgOps::default(),
+            last_key: None,
         }
     }
 

@@ -201,7 +201,7 @@ impl Module {
             k if is_aes_wrap(m.ty) => k.pkcs8().ok_or(Error::KeyNotWrappable)?,
             _ => return Err(Error::KeyNotWrappable),
         };
-        let op = CipherOp::new(m, wkey, true).map_err(|e| match e {
+        let op = CipherOp::new(m, std::sync::Arc::new(wkey), true).map_err(|e| match e {
             Error::KeyTypeInconsistent => Error::WrappingKeyTypeInconsistent,
             e => e,
         })?;
@@ -234,7 +234,7 @@ impl Module {
         )?;
         let class =
             ObjectClass(ulong_of(template, AttrType::CLASS)?.ok_or(Error::TemplateIncomplete)?);
-        let op = CipherOp::new(m, ukey, false).map_err(|e| match e {
+        let op = CipherOp::new(m, std::sync::Arc::new(ukey), false).map_err(|e| match e {
             Error::KeyTypeInconsistent => Error::UnwrappingKeyTypeInconsistent,
             e => e,
         })?;
@@ -303,7 +303,7 @@ impl Module {
             (Param::Bytes(data), KeyObj::Secret(s)) if s.aes().is_some() => {
                 let op = CipherOp::new(
                     &Mechanism { ty: sys::CKM_AES_ECB as u64, param: Param::None },
-                    bkey.clone(),
+                    std::sync::Arc::new(bkey.clone()),
                     true,
                 )?;
                 op.run(data).map_err(|_| Error::MechanismParamInvalid)?
@@ -311,7 +311,7 @@ impl Module {
             (Param::CbcData { iv, data }, KeyObj::Secret(s)) if s.aes().is_some() => {
                 let mech =
                     Mechanism { ty: sys::CKM_AES_CBC as u64, param: Param::Bytes(iv.to_vec()) };
-                CipherOp::new(&mech, bkey.clone(), true)?
+                CipherOp::new(&mech, std::sync::Arc::new(bkey.clone()), true)?
                     .run(data)
                     .map_err(|_| Error::MechanismParamInvalid)?
             }

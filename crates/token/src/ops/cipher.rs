@@ -1,7 +1,5 @@
 //! Encryption and decryption operations.
 
-use std::sync::Arc;
-
 use craton_crypto::aes::gcm::{self, GcmParams};
 use craton_crypto::aes::modes::{BlockOp, Mode};
 use craton_crypto::aes::wrap;
@@ -11,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::crypto_err;
 use crate::error::{Error, Result};
-use crate::keys::KeyObj;
+use crate::keys::{KeyObj, KeyRef};
 use crate::mechanism::{self, Mechanism, Param};
 
 /// An RSA encryption scheme.
@@ -34,7 +32,7 @@ enum Kind {
 
 /// One encryption or decryption in progress.
 pub struct CipherOp {
-    key: Arc<KeyObj>,
+    key: KeyRef,
     kind: Kind,
     encrypt: bool,
     /// Input held for mechanisms that work on the whole message.
@@ -72,11 +70,11 @@ pub fn rsa_scheme(m: &Mechanism) -> Result<RsaScheme> {
 
 impl CipherOp {
     /// Start an operation; the caller has checked the key's usage flag.
-    pub fn new(m: &Mechanism, key: Arc<KeyObj>, encrypt: bool) -> Result<Self> {
+    pub fn new(m: &Mechanism, key: KeyRef, encrypt: bool) -> Result<Self> {
         let ty = m.ty as sys::CK_MECHANISM_TYPE;
         let kind = match ty {
             sys::CKM_RSA_PKCS | sys::CKM_RSA_X_509 | sys::CKM_RSA_PKCS_OAEP => {
-                match (&*key, encrypt) {
+                match (&**key, encrypt) {
                     (KeyObj::RsaPublic(_), true) | (KeyObj::RsaPrivate(_), false) => {}
                     _ => return Err(Error::KeyTypeInconsistent),
                 }

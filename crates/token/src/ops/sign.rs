@@ -1,7 +1,5 @@
 //! Signing, verification and recovery operations (including MACs).
 
-use std::sync::Arc;
-
 use craton_crypto::aes::cmac::{Cmac, CmacKey};
 use craton_crypto::digest::{self, HashAlg, Hasher, Hmac};
 use craton_crypto::edwards;
@@ -10,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::crypto_err;
 use crate::error::{Error, Result};
-use crate::keys::KeyObj;
+use crate::keys::{KeyObj, KeyRef};
 use crate::mechanism::{self, Mechanism, Param};
 
 /// Largest input held for a mechanism that works on one short value (digest, RSA block).
@@ -49,7 +47,7 @@ enum Acc {
 
 /// One sign/verify/recover operation.
 pub struct SigOp {
-    key: Arc<KeyObj>,
+    key: KeyRef,
     alg: Alg,
     acc: Acc,
 }
@@ -90,18 +88,22 @@ fn pss(m: &Mechanism, hash_in_mech: Option<HashAlg>) -> Result<(HashAlg, HashAlg
 
 impl SigOp {
     /// Start; `signing` selects the private (or MAC) side. The caller checked usage flags.
-    pub fn new(m: &Mechanism, key: Arc<KeyObj>, signing: bool) -> Result<Self> {
+    pub fn new(m: &Mechanism, key: KeyRef, signing: bool) -> Result<Self> {
         use sys::*;
         let ty = m.ty as CK_MECHANISM_TYPE;
         let buffer = |single: bool| Acc::Buffer(Zeroizing::new(Vec::new()), single);
         let is_rsa = matches!(
-            (&*key, signing),
+            (&**key, signing),
             (KeyObj::RsaPrivate(_), true) | (KeyObj::RsaPublic(_), false)
         );
-        let is_ec =
-            matches!((&*key, signing), (KeyObj::EcPrivate(_), true) | (KeyObj::EcPublic(_), false));
-        let is_ed =
-            matches!((&*key, signing), (KeyObj::EdPrivate(_), true) | (KeyObj::EdPublic(_), false));
+        let is_ec = matches!(
+            (&**key, signing),
+            (KeyObj::EcPrivate(_), true) | (KeyObj::EcPublic(_), false)
+        );
+        let is_ed = matches!(
+            (&**key, signing),
+            (KeyObj::EdPrivate(_), true) | (KeyObj::EdPublic(_), false)
+        );
         let inconsistent = Err(Error::KeyTypeInconsistent);
         let (alg, acc) = match ty {
             CKM_RSA_PKCS | CKM_RSA_X_509 | CKM_RSA_PKCS_PSS if !is_rsa => return inconsistent,
@@ -225,7 +227,7 @@ impl SigOp {
         let alg = self.alg;
         let input = Self::input(self.acc)?;
         let err = |e| crypto_err(e, false);
-        let out = match (&*self.key, alg) {
+        let out = match (&**self.key, alg) {
             (KeyObj::RsaPrivate(k), Alg::RsaPkcs) => k.sign_pkcs1(&input).map_err(err)?,
             (KeyObj::RsaPrivate(k), Alg::RsaRaw) => {
                 k.apply_raw(&super::cipher::raw_input(&input, k.public().k())?).map_err(err)?
@@ -253,7 +255,7 @@ impl SigOp {
             craton_crypto::CryptoError::BadSignature => Error::SignatureInvalid,
             e => crypto_err(e, false),
         };
-        match (&*self.key, alg) {
+        match (&**self.key, alg) {
             (KeyObj::RsaPublic(k), Alg::RsaPkcs) => {
                 if input.len() + 11 > k.k() {
                     return Err(Error::DataLenRange);
@@ -298,7 +300,7 @@ impl SigOp {
 
     /// C_VerifyRecover: the data inside `signature`.
     pub fn verify_recover(self, signature: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let KeyObj::RsaPublic(k) = &*self.key else {
+        let KeyObj::RsaPublic(k) = &**self.key else {
             return Err(Error::KeyTypeInconsistent);
         };
         let err = |e| match e {
@@ -315,7 +317,7 @@ impl SigOp {
 
     /// Signature length for a length query without computing (fixed-size schemes).
     pub fn signature_len(&self) -> Option<usize> {
-        Some(match (&*self.key, self.alg) {
+        Some(match (&**self.key, self.alg) {
             (_, Alg::Mac { len }) => len,
             (KeyObj::RsaPrivate(k), _) => k.public().k(),
             (KeyObj::EcPrivate(k), _) => k.public().curve().signature_len(),
