@@ -87,6 +87,10 @@ fn today() -> [u8; 8] {
     s.as_bytes().try_into().unwrap_or(*b"19700101")
 }
 
+/// A key found in the token cache: attributes, usable key, the cache's generation counter
+/// and its value at the lookup.
+type Found = (Arc<Attributes>, Arc<KeyObj>, Arc<AtomicU64>, u64);
+
 /// Usage flag, allowed mechanisms and lifecycle dates.
 fn check_key(attrs: &Attributes, usage: Option<AttrType>, mech: u64) -> Result<()> {
     if let Some(u) = usage {
@@ -150,7 +154,7 @@ impl Module {
         slot: SlotId,
         key: ObjectHandle,
         not_found: Error,
-    ) -> Result<(Arc<Attributes>, Arc<KeyObj>, Arc<AtomicU64>, u64)> {
+    ) -> Result<Found> {
         if TokenCache::slot_of(key) != Some(slot) {
             return Err(not_found);
         }
