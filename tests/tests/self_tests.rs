@@ -427,3 +427,37 @@ fn approved_mode_refuses_an_unsealed_library() {
         probe.report
     );
 }
+
+/// The self-tests that use the backend's own random generator run before the first
+/// private-key RSA/ECDSA use, not at power-on: with one of them forced to fail,
+/// C_Initialize succeeds, the first key-pair generation fails and latches the error state.
+#[test]
+fn deferred_self_tests_fail_at_first_use_and_latch() {
+    let t = token_in_slot_0();
+    for name in ["rsa_pkcs1_sha256", "ecdsa_p256"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_deferred_probe"))
+            .arg(t.lib_path())
+            .arg(USER_PIN)
+            .env(HOOK, name)
+            .output()
+            .expect("spawn deferred_probe");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let report = format!("{name}:\n{stdout}{stderr}");
+        assert!(stdout.contains("initialize=Ok\n"), "{report}");
+        assert!(
+            stdout.contains("generate_ec=GeneralError\n"),
+            "CKR_GENERAL_ERROR expected: {report}"
+        );
+        assert!(stdout.contains("slot_list_after=GeneralError\n"), "latched: {report}");
+        assert!(stdout.contains("finalize=Ok\n"), "{report}");
+        assert!(stderr.contains(name), "the log names the test: {report}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_deferred_probe"))
+        .arg(t.lib_path())
+        .arg(USER_PIN)
+        .env_remove(HOOK)
+        .output()
+        .expect("spawn deferred_probe");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("generate_ec=Ok\n"));
+}

@@ -130,6 +130,11 @@ pub fn module() -> Result<ModuleRef> {
                 enter_failed(&format!("random source: {f}"));
                 return Err(Error::GeneralError);
             }
+            if craton_crypto::self_test::deferred_failure() {
+                drop(state);
+                enter_failed("a self-test run before first use failed");
+                return Err(Error::GeneralError);
+            }
             Ok(ModuleRef(state))
         }
         Phase::Failed => Err(Error::GeneralError),

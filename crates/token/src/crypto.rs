@@ -91,6 +91,18 @@ fn today() -> [u8; 8] {
 /// and its value at the lookup.
 type Found = (Arc<Attributes>, Arc<KeyObj>, Arc<AtomicU64>, u64);
 
+/// Before a key's first private RSA or ECDSA use in the process, the self-tests deferred to
+/// then (craton_crypto::self_test::DEFERRED); a failure latches the module's error state.
+pub(crate) fn deferred_self_tests(key: &KeyObj) -> Result<()> {
+    if matches!(key, KeyObj::RsaPrivate(_) | KeyObj::EcPrivate(_)) {
+        craton_crypto::self_test::ensure_deferred().map_err(|name| {
+            log::error!("self-test {name} failed before first use");
+            Error::GeneralError
+        })?;
+    }
+    Ok(())
+}
+
 /// Usage flag, allowed mechanisms and lifecycle dates.
 fn check_key(attrs: &Attributes, usage: Option<AttrType>, mech: u64) -> Result<()> {
     if let Some(u) = usage {
@@ -149,12 +161,7 @@ impl Module {
 
     /// The visible key object behind `key`: its attributes, its usable key, and the token
     /// cache's generation counter with the value it had at the lookup.
-    fn lookup_key(
-        &self,
-        slot: SlotId,
-        key: ObjectHandle,
-        not_found: Error,
-    ) -> Result<Found> {
+    fn lookup_key(&self, slot: SlotId, key: ObjectHandle, not_found: Error) -> Result<Found> {
         if TokenCache::slot_of(key) != Some(slot) {
             return Err(not_found);
         }
@@ -214,6 +221,7 @@ impl Module {
         }
         let (attrs, obj, generation, seen) = self.lookup_key(slot, key, Error::KeyHandleInvalid)?;
         check_key(&attrs, Some(usage), mech)?;
+        deferred_self_tests(&obj)?;
         let key_ref: KeyRef = Arc::new(obj);
         let aa = always_authenticate(&attrs);
         s.lock().last_key =

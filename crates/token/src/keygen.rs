@@ -147,6 +147,16 @@ impl Module {
     ) -> Result<(ObjectHandle, ObjectHandle)> {
         check_mech(m, sys::CKF_GENERATE_KEY_PAIR as u64)?;
         let ctx = self.ctx(h)?;
+        if matches!(
+            m.ty as sys::CK_MECHANISM_TYPE,
+            sys::CKM_RSA_PKCS_KEY_PAIR_GEN | sys::CKM_EC_KEY_PAIR_GEN
+        ) {
+            // The pairwise-consistency test signs with the new key.
+            craton_crypto::self_test::ensure_deferred().map_err(|name| {
+                log::error!("self-test {name} failed before first use");
+                Error::GeneralError
+            })?;
+        }
         let params = || {
             value_of(public, AttrType::EC_PARAMS)
                 .or_else(|| value_of(private, AttrType::EC_PARAMS))

@@ -232,6 +232,7 @@ impl Module {
             m.ty,
             Error::UnwrappingKeyHandleInvalid,
         )?;
+        crate::crypto::deferred_self_tests(&ukey)?;
         let class =
             ObjectClass(ulong_of(template, AttrType::CLASS)?.ok_or(Error::TemplateIncomplete)?);
         let op = CipherOp::new(m, std::sync::Arc::new(ukey), false).map_err(|e| match e {
