@@ -278,6 +278,13 @@ impl TokenCache {
         }
     }
 
+    /// Hand an entry the usable key already built for it (key generation).
+    pub fn prime_material(&self, h: ObjectHandle, key: KeyObj) {
+        if let Some(e) = self.entries.get(&h) {
+            let _ = e.material.set(Ok(Arc::new(key)));
+        }
+    }
+
     /// Session objects owned by `owner`.
     pub fn session_objects_of(&self, owner: SessionHandle) -> Vec<ObjectHandle> {
         self.owned.get(&owner).map(|s| s.iter().copied().collect()).unwrap_or_default()

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::attrs::{Attributes, bool_bytes, ulong_bytes};
 use crate::error::{Error, Result};
+use crate::keys::KeyObj;
 use crate::mechanism::{self, Mechanism, Param};
 use crate::module::Module;
 use crate::objects::Ctx;
@@ -66,7 +67,7 @@ pub(crate) fn assemble(
 }
 
 /// Policy-check the assembled template and add what generation implies.
-fn finish(full: &Template, ctx: &Ctx, mech: u64) -> Result<Attributes> {
+fn finish(full: &Template, ctx: &Ctx, mech: u64, built: Option<&KeyObj>) -> Result<Attributes> {
     let mut attrs = policy::create(full, ctx.actor)?;
     attrs.set(AttrType::LOCAL, bool_bytes(true));
     attrs.set(AttrType::KEY_GEN_MECHANISM, ulong_bytes(mech));
@@ -76,7 +77,10 @@ fn finish(full: &Template, ctx: &Ctx, mech: u64) -> Result<Attributes> {
         attrs.set(AttrType::ALWAYS_SENSITIVE, bool_bytes(sensitive));
         attrs.set(AttrType::NEVER_EXTRACTABLE, bool_bytes(!extractable));
     }
-    crate::keys::complete(&mut attrs)?;
+    match built {
+        Some(k) => crate::keys::complete_with(&mut attrs, k)?,
+        None => crate::keys::complete(&mut attrs)?,
+    }
     Ok(attrs)
 }
 
@@ -133,7 +137,7 @@ impl Module {
         let value = random(len as usize)?;
         let generated = vec![(AttrType::VALUE, value.to_vec())];
         let full = assemble(template, ObjectClass::SECRET_KEY, kt, generated)?;
-        let attrs = finish(&full, &ctx, m.ty)?;
+        let attrs = finish(&full, &ctx, m.ty, None)?;
         self.persist_new(&ctx, h, attrs)
     }
 
@@ -167,7 +171,7 @@ impl Module {
             craton_crypto::CryptoError::InvalidParameter => Error::KeySizeRange,
             e => Error::from(e),
         };
-        let (kt, pub_gen, priv_gen): (KeyType, Template, Template) =
+        let (kt, pub_gen, priv_gen, built): (KeyType, Template, Template, KeyObj) =
             match m.ty as sys::CK_MECHANISM_TYPE {
                 sys::CKM_RSA_PKCS_KEY_PAIR_GEN => {
                     let bits = ulong_of(public, AttrType::MODULUS_BITS)?
@@ -192,6 +196,7 @@ impl Module {
                             (AttrType::EXPONENT_2, z(&c.dq)),
                             (AttrType::COEFFICIENT, z(&c.qinv)),
                         ],
+                        KeyObj::RsaPrivate(Box::new(k)),
                     )
                 }
                 sys::CKM_EC_KEY_PAIR_GEN => {
@@ -205,6 +210,7 @@ impl Module {
                             (AttrType::EC_POINT, k.public().ec_point()),
                         ],
                         vec![(AttrType::EC_PARAMS, p), (AttrType::VALUE, k.scalar().to_vec())],
+                        KeyObj::EcPrivate(k),
                     )
                 }
                 sys::CKM_EC_EDWARDS_KEY_PAIR_GEN => {
@@ -220,6 +226,7 @@ impl Module {
                             (AttrType::EC_POINT, der::octet_string(k.public())),
                         ],
                         vec![(AttrType::EC_PARAMS, p), (AttrType::VALUE, k.seed().to_vec())],
+                        KeyObj::EdPrivate(k),
                     )
                 }
                 sys::CKM_EC_MONTGOMERY_KEY_PAIR_GEN => {
@@ -235,20 +242,25 @@ impl Module {
                             (AttrType::EC_POINT, der::octet_string(k.public())),
                         ],
                         vec![(AttrType::EC_PARAMS, p), (AttrType::VALUE, k.bytes().to_vec())],
+                        KeyObj::XPrivate(k),
                     )
                 }
                 _ => return Err(Error::MechanismInvalid),
             };
         let pub_full = assemble(public, ObjectClass::PUBLIC_KEY, kt, pub_gen)?;
         let priv_full = assemble(private, ObjectClass::PRIVATE_KEY, kt, priv_gen)?;
-        let pub_attrs = finish(&pub_full, &ctx, m.ty)?;
-        let priv_attrs = finish(&priv_full, &ctx, m.ty)?;
+        let pub_attrs = finish(&pub_full, &ctx, m.ty, None)?;
+        let priv_attrs = finish(&priv_full, &ctx, m.ty, Some(&built))?;
         // Check both can be stored before writing either.
         Self::check_writable(&ctx, &pub_attrs)?;
         Self::check_writable(&ctx, &priv_attrs)?;
         let ph = self.persist_new(&ctx, h, pub_attrs)?;
         match self.persist_new(&ctx, h, priv_attrs) {
-            Ok(k) => Ok((ph, k)),
+            Ok(k) => {
+                // The key was just built and tested: the first operation need not rebuild it.
+                ctx.token.read().prime_material(k, built);
+                Ok((ph, k))
+            }
             Err(e) => {
                 let _ = self.destroy_object(h, ph);
                 Err(e)

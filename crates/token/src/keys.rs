@@ -228,7 +228,12 @@ pub fn complete(attrs: &mut Attributes) -> Result<()> {
         return Ok(());
     }
     let key = KeyObj::from_attrs(attrs)?;
-    match &key {
+    complete_with(attrs, &key)
+}
+
+/// [`complete`] with the key already built from these attributes (key generation).
+pub fn complete_with(attrs: &mut Attributes, key: &KeyObj) -> Result<()> {
+    match key {
         KeyObj::RsaPublic(k) => attrs.set(AttrType::MODULUS_BITS, ulong_bytes(k.bits() as u64)),
         KeyObj::EcPublic(k) => attrs.set(AttrType::EC_POINT, k.ec_point()),
         KeyObj::EdPublic(p) | KeyObj::XPublic(p) => {
