@@ -248,6 +248,34 @@ impl Hmac {
     }
 }
 
+/// PBKDF2 (RFC 8018 section 5.2) with HMAC over `alg`.
+pub fn pbkdf2(
+    alg: HashAlg,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
+    if iterations == 0 || out.is_empty() {
+        return Err(CryptoError::InvalidParameter);
+    }
+    let key = HmacKey::new(alg, password);
+    for (i, chunk) in out.chunks_mut(alg.output_len()).enumerate() {
+        let block = u32::try_from(i + 1).map_err(|_| CryptoError::InvalidLength)?;
+        let mut m = key.start();
+        m.update(salt);
+        m.update(&block.to_be_bytes());
+        let mut u = Zeroizing::new(m.finish());
+        let mut t = Zeroizing::new(u.to_vec());
+        for _ in 1..iterations {
+            u = Zeroizing::new(key.mac(&u));
+            t.iter_mut().zip(u.iter()).for_each(|(a, b)| *a ^= b);
+        }
+        chunk.copy_from_slice(&t[..chunk.len()]);
+    }
+    Ok(())
+}
+
 /// Constant-time comparison of a MAC (or a prefix length of one) with the expected value.
 pub fn verify_mac(expected: &[u8], given: &[u8]) -> Result<(), CryptoError> {
     aws_lc_rs::constant_time::verify_slices_are_equal(expected, given)
@@ -287,6 +315,17 @@ mod tests {
             hex(&k.mac(b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn pbkdf2_rfc6070_and_rfc7914() {
+        let mut out = [0u8; 20];
+        pbkdf2(HashAlg::Sha1, b"password", b"salt", 2, &mut out).unwrap();
+        assert_eq!(hex(&out), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
+        let mut out = [0u8; 64];
+        pbkdf2(HashAlg::Sha256, b"passwd", b"salt", 1, &mut out).unwrap();
+        assert_eq!(&hex(&out)[..32], "55ac046e56e3089fec1691c22544b605");
+        assert!(pbkdf2(HashAlg::Sha256, b"p", b"s", 0, &mut out).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Mechanism parameters read from caller memory once, at `*Init`, into typed values.
 
-use craton_token::mechanism::{self, HkdfSalt, Mechanism, Param, ParamKind};
+use craton_token::mechanism::{self, HkdfSalt, Mechanism, Param, ParamKind, Password};
 use craton_token::ops::Out;
 use craton_token::{Error, Result};
 use pkcs11_sys::*;
@@ -143,6 +143,30 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
                 salt,
                 // SAFETY: see above.
                 info: unsafe { bytes(p.pInfo, p.ulInfoLen) }?,
+            }
+        }
+        ParamKind::Pbkdf2 => {
+            // SAFETY: see above.
+            let p: CK_PKCS5_PBKD2_PARAMS2 = unsafe { param_struct(&m) }?;
+            if p.saltSource != CKZ_SALT_SPECIFIED {
+                return Err(Error::MechanismParamInvalid);
+            }
+            // The 2.40 structure has the same size but a pointer to the password length where
+            // 3.0 has the length: a value no password length could be is taken as that pointer.
+            let len = if p.ulPasswordLen > 1 << 16 {
+                // SAFETY: a 2.40 caller's pulPasswordLen points to a CK_ULONG.
+                unsafe { ptr::read(p.ulPasswordLen as *const CK_ULONG) }
+                    .map_err(|_| Error::MechanismParamInvalid)?
+            } else {
+                p.ulPasswordLen
+            };
+            Param::Pbkdf2 {
+                // SAFETY: see above.
+                salt: unsafe { bytes(p.pSaltSourceData as *const u8, p.ulSaltSourceDataLen) }?,
+                iterations: p.iterations as u64,
+                prf: p.prf as u64,
+                // SAFETY: see above.
+                password: Password(zeroize::Zeroizing::new(unsafe { bytes(p.pPassword, len) }?)),
             }
         }
         ParamKind::CbcData => {

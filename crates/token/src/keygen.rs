@@ -14,6 +14,7 @@ use crate::module::Module;
 use crate::objects::Ctx;
 use crate::policy::{self, ClassPolicy};
 use crate::types::{AttrType, KeyType, ObjectClass, ObjectHandle, SessionHandle};
+use craton_crypto::digest::HashAlg;
 
 type Template = Vec<(AttrType, Vec<u8>)>;
 
@@ -109,6 +110,9 @@ impl Module {
         m: &Mechanism,
         template: &[(AttrType, Vec<u8>)],
     ) -> Result<ObjectHandle> {
+        if let Param::Pbkdf2 { .. } = m.param {
+            return self.pbkdf2_key(h, m, template);
+        }
         check_mech(m, sys::CKF_GENERATE as u64)?;
         let ctx = self.ctx(h)?;
         let len = ulong_of(template, AttrType::VALUE_LEN)?;
@@ -138,6 +142,61 @@ impl Module {
         let generated = vec![(AttrType::VALUE, value.to_vec())];
         let full = assemble(template, ObjectClass::SECRET_KEY, kt, generated)?;
         let attrs = finish(&full, &ctx, m.ty, None)?;
+        self.persist_new(&ctx, h, attrs)
+    }
+
+    /// C_GenerateKey with CKM_PKCS5_PBKD2: a secret key from a password (RFC 8018).
+    fn pbkdf2_key(
+        &self,
+        h: SessionHandle,
+        m: &Mechanism,
+        template: &[(AttrType, Vec<u8>)],
+    ) -> Result<ObjectHandle> {
+        let Param::Pbkdf2 { salt, iterations, prf, password } = &m.param else {
+            return Err(Error::MechanismParamInvalid);
+        };
+        let hash = match *prf as sys::CK_PROFILE_ID {
+            sys::CKP_PKCS5_PBKD2_HMAC_SHA1 => HashAlg::Sha1,
+            sys::CKP_PKCS5_PBKD2_HMAC_SHA224 => HashAlg::Sha224,
+            sys::CKP_PKCS5_PBKD2_HMAC_SHA256 => HashAlg::Sha256,
+            sys::CKP_PKCS5_PBKD2_HMAC_SHA384 => HashAlg::Sha384,
+            sys::CKP_PKCS5_PBKD2_HMAC_SHA512 => HashAlg::Sha512,
+            _ => return Err(Error::MechanismParamInvalid),
+        };
+        let iterations = u32::try_from(*iterations)
+            .ok()
+            .filter(|i| *i > 0)
+            .ok_or(Error::MechanismParamInvalid)?;
+        let ctx = self.ctx(h)?;
+        let kt =
+            KeyType(ulong_of(template, AttrType::KEY_TYPE)?.unwrap_or(KeyType::GENERIC_SECRET.0));
+        let len = ulong_of(template, AttrType::VALUE_LEN)?
+            .or((kt == KeyType::AES).then_some(32))
+            .ok_or(Error::TemplateIncomplete)?;
+        let valid = match kt {
+            KeyType::AES => matches!(len, 16 | 24 | 32),
+            k if k.is_hmac() => (1..=512).contains(&len),
+            _ => return Err(Error::TemplateInconsistent),
+        };
+        if !valid {
+            return Err(Error::AttributeValueInvalid);
+        }
+        let mut value = Zeroizing::new(vec![0u8; len as usize]);
+        craton_crypto::digest::pbkdf2(hash, &password.0, salt, iterations, &mut value)
+            .map_err(|_| Error::MechanismParamInvalid)?;
+        let full = assemble(
+            template,
+            ObjectClass::SECRET_KEY,
+            kt,
+            vec![(AttrType::VALUE, value.to_vec())],
+        )?;
+        let mut attrs = finish(&full, &ctx, m.ty, None)?;
+        // Derived from a password the caller holds: not LOCAL, never "always sensitive".
+        attrs.set(AttrType::LOCAL, bool_bytes(false));
+        if attrs.contains(AttrType::ALWAYS_SENSITIVE) {
+            attrs.set(AttrType::ALWAYS_SENSITIVE, bool_bytes(false));
+            attrs.set(AttrType::NEVER_EXTRACTABLE, bool_bytes(false));
+        }
         self.persist_new(&ctx, h, attrs)
     }
 

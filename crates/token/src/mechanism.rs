@@ -34,6 +34,8 @@ pub enum ParamKind {
     OptionalIv,
     /// `CK_HKDF_PARAMS`.
     Hkdf,
+    /// `CK_PKCS5_PBKD2_PARAMS2` (or the 2.40 `CK_PKCS5_PBKD2_PARAMS`).
+    Pbkdf2,
 }
 
 /// A typed, validated-shape parameter (decoded once at `*Init`).
@@ -103,6 +105,17 @@ pub enum Param {
         /// Info for the expand step.
         info: Vec<u8>,
     },
+    /// PBKDF2 key generation.
+    Pbkdf2 {
+        /// Salt.
+        salt: Vec<u8>,
+        /// Iteration count.
+        iterations: u64,
+        /// `CKP_PKCS5_PBKD2_HMAC_*`.
+        prf: u64,
+        /// The password.
+        password: Password,
+    },
     /// AES-CBC key derivation: IV and data.
     CbcData {
         /// IV.
@@ -110,6 +123,16 @@ pub enum Param {
         /// Data to encrypt.
         data: Vec<u8>,
     },
+}
+
+/// A password carried in a mechanism parameter: zeroized on drop, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub zeroize::Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
 }
 
 /// Where HKDF's salt comes from.
@@ -229,6 +252,7 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_AES_ECB_ENCRYPT_DATA, "AES_ECB_ENCRYPT_DATA", 16, 32, DV, P::Data),
     m(sys::CKM_AES_CBC_ENCRYPT_DATA, "AES_CBC_ENCRYPT_DATA", 16, 32, DV, P::CbcData),
     m(sys::CKM_HKDF_DERIVE, "HKDF_DERIVE", H0, H1, DV, P::Hkdf),
+    m(sys::CKM_PKCS5_PBKD2, "PKCS5_PBKD2", H0, H1, G, P::Pbkdf2),
     m(sys::CKM_SHA_1, "SHA_1", 0, 0, DG, P::None),
     m(sys::CKM_SHA224, "SHA224", 0, 0, DG, P::None),
     m(sys::CKM_SHA256, "SHA256", 0, 0, DG, P::None),
