@@ -6,6 +6,7 @@
 
 pub mod aead;
 pub mod aes;
+pub mod chacha;
 pub mod der;
 pub mod digest;
 pub mod ec;

@@ -169,6 +169,16 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
                 password: Password(zeroize::Zeroizing::new(unsafe { bytes(p.pPassword, len) }?)),
             }
         }
+        ParamKind::ChaCha => {
+            // SAFETY: see above.
+            let p: CK_SALSA20_CHACHA20_POLY1305_PARAMS = unsafe { param_struct(&m) }?;
+            Param::ChaCha {
+                // SAFETY: see above.
+                nonce: unsafe { bytes(p.pNonce, p.ulNonceLen) }?,
+                // SAFETY: see above.
+                aad: unsafe { bytes(p.pAAD, p.ulAADLen) }?,
+            }
+        }
         ParamKind::CbcData => {
             // SAFETY: see above.
             let p: CK_AES_CBC_ENCRYPT_DATA_PARAMS = unsafe { param_struct(&m) }?;

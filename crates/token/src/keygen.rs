@@ -117,6 +117,12 @@ impl Module {
         let ctx = self.ctx(h)?;
         let len = ulong_of(template, AttrType::VALUE_LEN)?;
         let (kt, len) = match m.ty as sys::CK_MECHANISM_TYPE {
+            sys::CKM_CHACHA20_KEY_GEN => {
+                if len.is_some_and(|l| l != 32) {
+                    return Err(Error::AttributeValueInvalid);
+                }
+                (KeyType::CHACHA20, 32)
+            }
             sys::CKM_AES_KEY_GEN => {
                 let len = len.ok_or(Error::TemplateIncomplete)?;
                 if !matches!(len, 16 | 24 | 32) {

@@ -5,6 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use craton_crypto::aes::AesKey;
+use craton_crypto::chacha::ChaChaKey;
 use craton_crypto::digest::{HashAlg, HmacKey};
 use craton_crypto::edwards::{self, Ed25519Private, X25519Private};
 use craton_crypto::{der, ec, rsa};
@@ -20,6 +21,7 @@ pub struct SecretKey {
     pub key_type: KeyType,
     bytes: Zeroizing<Vec<u8>>,
     aes: Option<AesKey>,
+    chacha: Option<ChaChaKey>,
     hmac: [OnceLock<HmacKey>; HashAlg::ALL.len()],
 }
 
@@ -29,10 +31,22 @@ impl SecretKey {
             KeyType::AES => Some(AesKey::new(bytes).map_err(|_| Error::AttributeValueInvalid)?),
             _ => None,
         };
+        let chacha = match key_type {
+            KeyType::CHACHA20 => {
+                Some(ChaChaKey::new(bytes).map_err(|_| Error::AttributeValueInvalid)?)
+            }
+            _ => None,
+        };
         if bytes.is_empty() {
             return Err(Error::AttributeValueInvalid);
         }
-        Ok(Self { key_type, bytes: Zeroizing::new(bytes.to_vec()), aes, hmac: Default::default() })
+        Ok(Self {
+            key_type,
+            bytes: Zeroizing::new(bytes.to_vec()),
+            aes,
+            chacha,
+            hmac: Default::default(),
+        })
     }
 
     /// The value.
@@ -43,6 +57,11 @@ impl SecretKey {
     /// The AES key, if this is one.
     pub fn aes(&self) -> Option<&AesKey> {
         self.aes.as_ref()
+    }
+
+    /// The ChaCha20-Poly1305 key, if this is one.
+    pub fn chacha(&self) -> Option<&ChaChaKey> {
+        self.chacha.as_ref()
     }
 
     /// The HMAC key for `alg` (pads precomputed once per algorithm).

@@ -36,6 +36,8 @@ pub enum ParamKind {
     Hkdf,
     /// `CK_PKCS5_PBKD2_PARAMS2` (or the 2.40 `CK_PKCS5_PBKD2_PARAMS`).
     Pbkdf2,
+    /// `CK_SALSA20_CHACHA20_POLY1305_PARAMS`.
+    ChaCha,
 }
 
 /// A typed, validated-shape parameter (decoded once at `*Init`).
@@ -115,6 +117,13 @@ pub enum Param {
         prf: u64,
         /// The password.
         password: Password,
+    },
+    /// ChaCha20-Poly1305: nonce and AAD.
+    ChaCha {
+        /// Nonce.
+        nonce: Vec<u8>,
+        /// AAD.
+        aad: Vec<u8>,
     },
     /// AES-CBC key derivation: IV and data.
     CbcData {
@@ -253,6 +262,8 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_AES_CBC_ENCRYPT_DATA, "AES_CBC_ENCRYPT_DATA", 16, 32, DV, P::CbcData),
     m(sys::CKM_HKDF_DERIVE, "HKDF_DERIVE", H0, H1, DV, P::Hkdf),
     m(sys::CKM_PKCS5_PBKD2, "PKCS5_PBKD2", H0, H1, G, P::Pbkdf2),
+    m(sys::CKM_CHACHA20_KEY_GEN, "CHACHA20_KEY_GEN", 32, 32, G, P::None),
+    m(sys::CKM_CHACHA20_POLY1305, "CHACHA20_POLY1305", 32, 32, E | D | W | U, P::ChaCha),
     m(sys::CKM_SHA_1, "SHA_1", 0, 0, DG, P::None),
     m(sys::CKM_SHA224, "SHA224", 0, 0, DG, P::None),
     m(sys::CKM_SHA256, "SHA256", 0, 0, DG, P::None),

@@ -241,9 +241,10 @@ fn rows_for(class: ObjectClass, cert_type: Option<u64>, key_type: Option<u64>) -
             },
             PRIVATE_KEY,
         ),
-        ObjectClass::SECRET_KEY => {
-            key(|t| (t == KeyType::AES || t.is_hmac()).then_some(NONE), SECRET_KEY)
-        }
+        ObjectClass::SECRET_KEY => key(
+            |t| (t == KeyType::AES || t == KeyType::CHACHA20 || t.is_hmac()).then_some(NONE),
+            SECRET_KEY,
+        ),
         _ => Err(Error::AttributeValueInvalid),
     }
 }

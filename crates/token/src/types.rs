@@ -120,6 +120,7 @@ impl KeyType {
     pub const EC_MONTGOMERY: Self = Self(sys::CKK_EC_MONTGOMERY as u64);
     pub const GENERIC_SECRET: Self = Self(sys::CKK_GENERIC_SECRET as u64);
     pub const AES: Self = Self(sys::CKK_AES as u64);
+    pub const CHACHA20: Self = Self(sys::CKK_CHACHA20 as u64);
     pub const SHA_1_HMAC: Self = Self(sys::CKK_SHA_1_HMAC as u64);
     pub const SHA224_HMAC: Self = Self(sys::CKK_SHA224_HMAC as u64);
     pub const SHA256_HMAC: Self = Self(sys::CKK_SHA256_HMAC as u64);

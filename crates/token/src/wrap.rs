@@ -31,6 +31,7 @@ fn is_aes_wrap(ty: u64) -> bool {
             | sys::CKM_AES_KEY_WRAP_KWP
             | sys::CKM_AES_CBC_PAD
             | sys::CKM_AES_GCM
+            | sys::CKM_CHACHA20_POLY1305
     )
 }
 
@@ -124,14 +125,19 @@ fn kdf_hash(kdf: u64) -> Option<Option<HashAlg>> {
 /// A new secret key's type and length from a derive/unwrap template.
 fn secret_shape(template: &[(AttrType, Vec<u8>)], natural: usize) -> Result<(KeyType, usize)> {
     let kt = KeyType(ulong_of(template, AttrType::KEY_TYPE)?.unwrap_or(KeyType::GENERIC_SECRET.0));
-    if kt != KeyType::AES && !kt.is_hmac() {
+    if kt != KeyType::AES && kt != KeyType::CHACHA20 && !kt.is_hmac() {
         return Err(Error::TemplateInconsistent);
     }
     let len = match ulong_of(template, AttrType::VALUE_LEN)? {
         Some(n) => n as usize,
         None => natural,
     };
-    if len == 0 || (kt == KeyType::AES && !matches!(len, 16 | 24 | 32)) {
+    let bad_len = match kt {
+        KeyType::AES => !matches!(len, 16 | 24 | 32),
+        KeyType::CHACHA20 => len != 32,
+        _ => false,
+    };
+    if len == 0 || bad_len {
         return Err(Error::TemplateInconsistent);
     }
     Ok((kt, len))

@@ -26,6 +26,7 @@ pub enum RsaScheme {
 enum Kind {
     Block(Box<BlockOp>),
     Gcm(GcmParams),
+    ChaCha { nonce: Vec<u8>, aad: Vec<u8> },
     Wrap { padded: bool },
     Rsa(RsaScheme),
 }
@@ -79,6 +80,17 @@ impl CipherOp {
                     _ => return Err(Error::KeyTypeInconsistent),
                 }
                 Kind::Rsa(rsa_scheme(m)?)
+            }
+            sys::CKM_CHACHA20_POLY1305 => {
+                key.secret().and_then(|s| s.chacha()).ok_or(Error::KeyTypeInconsistent)?;
+                match &m.param {
+                    Param::ChaCha { nonce, aad }
+                        if nonce.len() == craton_crypto::chacha::NONCE_LEN =>
+                    {
+                        Kind::ChaCha { nonce: nonce.clone(), aad: aad.clone() }
+                    }
+                    _ => return Err(Error::MechanismParamInvalid),
+                }
             }
             _ => {
                 let aes = key.secret().and_then(|s| s.aes()).ok_or(Error::KeyTypeInconsistent)?;
@@ -184,6 +196,14 @@ impl CipherOp {
                 let aes = self.key.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
                 gcm::seal_into(aes, &p, data, out).map_err(err)?;
             }
+            Kind::ChaCha { nonce, aad } => {
+                let c = self.key.secret().and_then(|s| s.chacha()).ok_or(Error::GeneralError)?;
+                let sealed = c.seal(&nonce, &aad, data).map_err(err)?;
+                if sealed.len() != out.len() {
+                    return Err(Error::GeneralError);
+                }
+                out.copy_from_slice(&sealed);
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -195,6 +215,7 @@ impl CipherOp {
         match &self.kind {
             Kind::Block(b) if self.encrypt => Some(b.update_len(n) + b.final_len_after(n)),
             Kind::Gcm(p) if self.encrypt => Some(n + p.tag_len),
+            Kind::ChaCha { .. } if self.encrypt => Some(n + craton_crypto::chacha::TAG_LEN),
             _ => None,
         }
     }
@@ -214,6 +235,11 @@ impl CipherOp {
             (Kind::Gcm(p), k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
                 if encrypt { gcm::seal(aes, &p, data) } else { gcm::open(aes, &p, data) }
+                    .map_err(err)?
+            }
+            (Kind::ChaCha { nonce, aad }, k) => {
+                let c = k.secret().and_then(|s| s.chacha()).ok_or(Error::GeneralError)?;
+                if encrypt { c.seal(&nonce, &aad, data) } else { c.open(&nonce, &aad, data) }
                     .map_err(err)?
             }
             (Kind::Wrap { padded }, k) => {
