@@ -177,6 +177,12 @@ pub const KATS: &[Kat] = &[
     },
     Kat { name: "aes_cmac", source: "SP 800-38B D.1 example 2", run: symmetric::aes_cmac },
     Kat {
+        name: "chacha20_poly1305",
+        source: "RFC 8439 section 2.8.2",
+        run: symmetric::chacha20_poly1305,
+    },
+    Kat { name: "pbkdf2", source: "RFC 6070 test vector 2", run: symmetric::pbkdf2 },
+    Kat {
         name: "hmac_drbg",
         source: "NIST CAVP HMAC_DRBG.rsp [SHA-256] no reseed, count 0 (separate instance)",
         run: kat_hmac_drbg,

@@ -137,3 +137,25 @@ pub fn aes_cmac(corrupt: bool) -> bool {
     }
     m.finish().ok() == Some(expect("070a16b46b4d4144f79bdd9dd04a287c", corrupt))
 }
+
+/// RFC 8439 section 2.8.2: ChaCha20-Poly1305 seal (tag compared) and open.
+pub fn chacha20_poly1305(corrupt: bool) -> bool {
+    let Ok(key) = crate::chacha::ChaChaKey::new(&hex(
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f",
+    )) else {
+        return false;
+    };
+    let (nonce, aad) = (hex("070000004041424344454647"), hex("50515253c0c1c2c3c4c5c6c7"));
+    let pt: &[u8] = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+    let Ok(sealed) = key.seal(&nonce, &aad, pt) else { return false };
+    let tag_ok =
+        sealed[sealed.len() - 16..] == expect("1ae10b594f09e26a7e902ecbd0600691", corrupt)[..];
+    tag_ok && key.open(&nonce, &aad, &sealed).ok().as_deref() == Some(pt)
+}
+
+/// RFC 6070 test vector 2: PBKDF2-HMAC-SHA1, "password" / "salt", 2 iterations.
+pub fn pbkdf2(corrupt: bool) -> bool {
+    let mut out = [0u8; 20];
+    crate::digest::pbkdf2(crate::digest::HashAlg::Sha1, b"password", b"salt", 2, &mut out).is_ok()
+        && out[..] == expect("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957", corrupt)[..]
+}
