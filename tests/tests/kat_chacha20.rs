@@ -1,12 +1,10 @@
-//! CKM_CHACHA20_POLY1305 against RFC 8439 section 2.8.2 through the real .so, a tampered
+//! CKM_CHACHA20_POLY1305 against RFC 8439 section 2.8.2 (tests/vectors/chacha20_poly1305.txt)
+//! through the real .so, a tampered
 //! tag, and a key from CKM_CHACHA20_KEY_GEN round-tripping.
 
 use craton_blackbox::TestToken;
+use craton_blackbox::kat::Vectors;
 use pkcs11_sys::*;
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-}
 
 /// One C_EncryptInit/C_Encrypt or C_DecryptInit/C_Decrypt through the raw function list.
 fn run(
@@ -123,24 +121,23 @@ fn rfc8439_aead_and_generated_keys() {
     let s = t.user_rw(slot);
     let raw = t.raw();
     let (f, h) = (raw.functions(), s.handle());
-    let key = chacha_key(
-        f,
-        h,
-        Some(&unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")),
-    );
-    let nonce = unhex("070000004041424344454647");
-    let aad = unhex("50515253c0c1c2c3c4c5c6c7");
-    let pt = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
-    let ct = run(f, h, key, &nonce, &aad, pt, true).expect("encrypt");
-    // RFC 8439 section 2.8.2: ciphertext starts d3 1a 8d 34, tag 1a:e1:0b:59:...
-    assert_eq!(&ct[..4], &unhex("d31a8d34")[..]);
-    assert_eq!(&ct[ct.len() - 16..], &unhex("1ae10b594f09e26a7e902ecbd0600691")[..]);
-    assert_eq!(run(f, h, key, &nonce, &aad, &ct, false).expect("decrypt"), pt);
-    let mut bad = ct.clone();
-    bad[ct.len() - 1] ^= 1;
-    assert_eq!(run(f, h, key, &nonce, &aad, &bad, false), Err(CKR_ENCRYPTED_DATA_INVALID));
-    assert_eq!(run(f, h, key, &nonce[..8], &aad, pt, true), Err(CKR_MECHANISM_PARAM_INVALID));
-
+    let vectors = Vectors::load("chacha20_poly1305.txt");
+    let cases = vectors.section("AEAD");
+    assert!(!cases.is_empty());
+    let nonce = cases[0].bytes("Nonce");
+    for c in cases {
+        let key = chacha_key(f, h, Some(&c.bytes("Key")));
+        let (nonce, aad, pt) = (c.bytes("Nonce"), c.bytes("AAD"), c.bytes("PT"));
+        let mut want = c.bytes("CT");
+        want.extend(c.bytes("Tag"));
+        let ct = run(f, h, key, &nonce, &aad, &pt, true).expect("encrypt");
+        assert_eq!(ct, want, "{}", c.id());
+        assert_eq!(run(f, h, key, &nonce, &aad, &ct, false).expect("decrypt"), pt);
+        let mut bad = ct.clone();
+        bad[ct.len() - 1] ^= 1;
+        assert_eq!(run(f, h, key, &nonce, &aad, &bad, false), Err(CKR_ENCRYPTED_DATA_INVALID));
+        assert_eq!(run(f, h, key, &nonce[..8], &aad, &pt, true), Err(CKR_MECHANISM_PARAM_INVALID));
+    }
     let generated = chacha_key(f, h, None);
     let ct = run(f, h, generated, &nonce, b"", b"hello", true).expect("encrypt");
     assert_eq!(run(f, h, generated, &nonce, b"", &ct, false).expect("decrypt"), b"hello");

@@ -1,13 +1,10 @@
 //! CKM_PKCS5_PBKD2 through C_GenerateKey against RFC 6070 (PBKDF2-HMAC-SHA1) and RFC 7914
-//! section 11 (PBKDF2-HMAC-SHA256), with the 3.0 CK_PKCS5_PBKD2_PARAMS2 and the 2.40
+//! section 11 (PBKDF2-HMAC-SHA256) from tests/vectors/pbkdf2.txt, with the 3.0 CK_PKCS5_PBKD2_PARAMS2 and the 2.40
 //! structure that passes the password length by pointer.
 
 use craton_blackbox::TestToken;
+use craton_blackbox::kat::Vectors;
 use pkcs11_sys::*;
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-}
 
 /// Derive `len` bytes and read them back (the key is created readable).
 #[allow(clippy::too_many_arguments)] // one PBKDF2 vector's fields, spelled out at each call
@@ -81,31 +78,22 @@ fn pbkdf2_rfc6070_and_rfc7914() {
     let s = t.user_rw(slot);
     let raw = t.raw();
     let (f, h) = (raw.functions(), s.handle());
-    for legacy in [false, true] {
-        // RFC 6070 test vector 2 (c = 2).
-        let got = derive(f, h, CKP_PKCS5_PBKD2_HMAC_SHA1, b"password", b"salt", 2, 20, legacy);
-        assert_eq!(got, Ok(unhex("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957")), "legacy={legacy}");
+    let vectors = Vectors::load("pbkdf2.txt");
+    let mut checked = 0;
+    for (section, prf) in
+        [("SHA-1", CKP_PKCS5_PBKD2_HMAC_SHA1), ("SHA-256", CKP_PKCS5_PBKD2_HMAC_SHA256)]
+    {
+        for c in vectors.section(section) {
+            let (p, salt, want) = (c.bytes("P"), c.bytes("S"), c.bytes("DK"));
+            let (iterations, len) = (c.num("c") as CK_ULONG, c.num("dkLen") as usize);
+            for legacy in [false, true] {
+                let got = derive(f, h, prf, &p, &salt, iterations, len, legacy);
+                assert_eq!(got, Ok(want.clone()), "{} (2.40 layout: {legacy})", c.id());
+            }
+            checked += 1;
+        }
     }
-    // RFC 6070 test vector 5 (longer password and salt, 25 bytes over two blocks).
-    let got = derive(
-        f,
-        h,
-        CKP_PKCS5_PBKD2_HMAC_SHA1,
-        b"passwordPASSWORDpassword",
-        b"saltSALTsaltSALTsaltSALTsaltSALTsalt",
-        4096,
-        25,
-        false,
-    );
-    assert_eq!(got, Ok(unhex("3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038")));
-    // RFC 7914 section 11, first PBKDF2-HMAC-SHA256 vector.
-    let got = derive(f, h, CKP_PKCS5_PBKD2_HMAC_SHA256, b"passwd", b"salt", 1, 64, false);
-    assert_eq!(
-        got,
-        Ok(unhex(
-            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"
-        ))
-    );
+    assert_eq!(checked, 3);
     // Zero iterations and an unknown PRF are parameter errors.
     assert_eq!(
         derive(f, h, CKP_PKCS5_PBKD2_HMAC_SHA256, b"p", b"s", 0, 16, false),
