@@ -168,6 +168,13 @@ impl Module {
             }
         }
         ctx.token.write().remove(o);
+        // No session keeps the destroyed key's material for its next *Init.
+        for s in self.sessions.all() {
+            let mut s = s.lock();
+            if s.last_key.as_ref().is_some_and(|k| k.handle == o) {
+                s.last_key = None;
+            }
+        }
         Ok(())
     }
 

@@ -110,5 +110,7 @@ impl Session {
         self.sign_recover = None;
         self.verify_recover = None;
         self.messages.clear();
+        // Private keys must not outlive the login in this cache.
+        self.last_key = None;
     }
 }
