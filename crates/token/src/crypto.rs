@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use craton_crypto::digest::Hasher;
+use crate::opstate::DigestOp;
 use parking_lot::Mutex;
 use pkcs11_sys as sys;
 use zeroize::Zeroizing;
@@ -389,7 +389,7 @@ impl Module {
             return Err(Error::MechanismParamInvalid);
         }
         let alg = mechanism::hash_of(m.ty).ok_or(Error::MechanismInvalid)?;
-        s.digest = Some(Active::new(Hasher::new(alg)));
+        s.digest = Some(Active::new(DigestOp::new(alg)));
         Ok(())
     }
 
@@ -404,7 +404,7 @@ impl Module {
             &mut s.digest,
             cap,
             true,
-            |h: &Hasher| Some(h.alg().output_len()),
+            |h: &DigestOp| Some(h.alg().output_len()),
             |a| {
                 let mut hs = a.op.take().ok_or(Error::OperationNotInitialized)?;
                 hs.update(data);
@@ -438,7 +438,7 @@ impl Module {
             Ok(bytes) => {
                 let a = s.digest.as_mut().ok_or(Error::OperationNotInitialized)?;
                 a.updated = true;
-                a.op.as_mut().ok_or(Error::OperationNotInitialized)?.update(&bytes);
+                a.op.as_mut().ok_or(Error::OperationNotInitialized)?.update_secret(&bytes);
                 Ok(())
             }
             Err(e) => {
@@ -456,7 +456,7 @@ impl Module {
             &mut s.digest,
             cap,
             true,
-            |h: &Hasher| Some(h.alg().output_len()),
+            |h: &DigestOp| Some(h.alg().output_len()),
             |a| Ok(Zeroizing::new(a.op.take().ok_or(Error::OperationNotInitialized)?.finish())),
         )
     }

@@ -17,6 +17,7 @@ pub mod message;
 pub mod module;
 pub mod objects;
 pub mod ops;
+pub mod opstate;
 pub mod pin;
 pub mod policy;
 pub mod session;

@@ -2,13 +2,12 @@
 
 use pkcs11_sys as sys;
 
-use craton_crypto::digest::Hasher;
-
 use crate::cache::TokenCache;
 use crate::message::MsgOps;
 use crate::ops::Active;
 use crate::ops::cipher::CipherOp;
 use crate::ops::sign::SigOp;
+use crate::opstate::DigestOp;
 use crate::store::Role;
 use crate::types::{ObjectHandle, SlotId};
 
@@ -25,7 +24,7 @@ pub struct Session {
     /// Active decryption.
     pub decrypt: Option<Active<CipherOp>>,
     /// Active digest.
-    pub digest: Option<Active<Hasher>>,
+    pub digest: Option<Active<DigestOp>>,
     /// Active signature (or MAC).
     pub sign: Option<Active<SigOp>>,
     /// Active verification.

@@ -80,7 +80,7 @@ pub unsafe extern "C" fn C_SessionCancel(hSession: CK_SESSION_HANDLE, flags: CK_
     guard("C_SessionCancel", || state::module()?.session_cancel(hSession as u64, flags as u64))
 }
 
-/// Saving operation state arrives with the digest mechanisms.
+/// Save the session's digest state (other operations cannot be saved).
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -91,13 +91,22 @@ pub unsafe extern "C" fn C_GetOperationState(
     pulOperationStateLen: CK_ULONG_PTR,
 ) -> CK_RV {
     guard("C_GetOperationState", || {
-        let _ = (pOperationState, pulOperationStateLen);
-        state::module()?.check_session(hSession)?;
-        Err(Error::FunctionNotSupported)
+        let module = state::module()?;
+        // SAFETY: pulOperationStateLen valid per the spec.
+        let cap = unsafe { crate::mech::capacity(pOperationState, pulOperationStateLen) }?;
+        let blob = module.get_operation_state(hSession)?;
+        let out = match cap {
+            Some(c) if c >= blob.len() => {
+                craton_token::ops::Out::Data(zeroize::Zeroizing::new(blob))
+            }
+            _ => craton_token::ops::Out::Len(blob.len()),
+        };
+        // SAFETY: output pointers per the spec; capacity checked above.
+        unsafe { crate::mech::deliver(out, pOperationState, pulOperationStateLen) }
     })
 }
 
-/// Restoring operation state arrives with the digest mechanisms.
+/// Restore a digest saved by C_GetOperationState in this process.
 ///
 /// # Safety
 /// Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -110,9 +119,10 @@ pub unsafe extern "C" fn C_SetOperationState(
     hAuthenticationKey: CK_OBJECT_HANDLE,
 ) -> CK_RV {
     guard("C_SetOperationState", || {
-        let _ = (pOperationState, ulOperationStateLen, hEncryptionKey, hAuthenticationKey);
-        state::module()?.check_session(hSession)?;
-        Err(Error::FunctionNotSupported)
+        let module = state::module()?;
+        // SAFETY: pOperationState covers ulOperationStateLen bytes.
+        let blob = unsafe { ptr::required_slice(pOperationState, ulOperationStateLen) }?;
+        module.set_operation_state(hSession, blob, hEncryptionKey, hAuthenticationKey)
     })
 }
 
