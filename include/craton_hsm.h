@@ -406,7 +406,7 @@ CK_RV C_GetMechanismList(CK_SLOT_ID slotID,
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
 CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize);
 
-// Saving operation state arrives with the digest mechanisms.
+// Save the session's digest state (other operations cannot be saved).
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
@@ -573,7 +573,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession,
                           CK_ATTRIBUTE_PTR pTemplate,
                           CK_ULONG ulCount);
 
-// Restoring operation state arrives with the digest mechanisms.
+// Restore a digest saved by C_GetOperationState in this process.
 //
 // # Safety
 // Pointer arguments must satisfy the PKCS#11 specification of this function.
