@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: build libcraton_hsm.so, initialize a token in a local
 # store (./demo-store, or $CRATON_DEMO_DIR), and use it from a real client, pkcs11-tool:
-# list it, log in, store a private data object, read it back in another process.
+# list it, log in, store a private data object, read it back in another process, then
+# generate an EC key pair inside the token, sign with it and verify the signature in OpenSSL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,6 +42,16 @@ p11 --slot 0 --login --pin "$user_pin" --read-object --type data --label demo-me
     --output-file "$demo/readback.txt"
 cmp "$demo/message.txt" "$demo/readback.txt"
 echo "read back identical: $(cat "$demo/readback.txt")"
+
+echo "== generate an EC P-256 key pair in the token, sign with it, verify in OpenSSL"
+p11 --slot 0 --login --pin "$user_pin" --delete-object --type privkey --label demo-ec >/dev/null 2>&1 || true
+p11 --slot 0 --login --pin "$user_pin" --delete-object --type pubkey --label demo-ec >/dev/null 2>&1 || true
+p11 --slot 0 --login --pin "$user_pin" --keypairgen --key-type EC:prime256v1 --label demo-ec --id d0
+p11 --slot 0 --read-object --type pubkey --label demo-ec --output-file "$demo/demo-ec.der"
+openssl pkey -pubin -inform DER -in "$demo/demo-ec.der" -out "$demo/demo-ec.pem"
+p11 --slot 0 --login --pin "$user_pin" --sign --mechanism ECDSA-SHA256 --label demo-ec \
+    --signature-format openssl --input-file "$demo/message.txt" --output-file "$demo/message.sig"
+openssl dgst -sha256 -verify "$demo/demo-ec.pem" -signature "$demo/message.sig" "$demo/message.txt"
 
 echo "== operator view"
 "$root/target/release/craton-hsm-admin" status
