@@ -52,6 +52,9 @@ pub struct SessionInfo {
 
 type Shared<T> = Arc<RwLock<T>>;
 
+/// How long (µs) an answer about other processes' commits is reused (see `store_gen`).
+pub const COHERENCE_WINDOW_US: u64 = 1_000;
+
 /// A PIN's (consecutive failures, locked).
 pub type PinState = (u32, bool);
 
@@ -61,6 +64,9 @@ pub struct Module {
     pub(crate) store: Store,
     store_gen: AtomicU64,
     last_data_version: Mutex<i64>,
+    /// When the store was last asked for its data version (µs since `epoch`; 0: never).
+    last_check_us: AtomicU64,
+    epoch: std::time::Instant,
     slots_seen: Mutex<Option<(u64, Vec<SlotId>)>>,
     tokens: RwLock<BTreeMap<SlotId, Shared<TokenCache>>>,
     pub(crate) sessions: SessionTable,
@@ -76,6 +82,8 @@ impl Module {
             store,
             store_gen: AtomicU64::new(0),
             last_data_version: Mutex::new(dv),
+            last_check_us: AtomicU64::new(0),
+            epoch: std::time::Instant::now(),
             slots_seen: Mutex::new(None),
             tokens: RwLock::new(BTreeMap::new()),
             sessions: SessionTable::default(),
@@ -107,13 +115,27 @@ impl Module {
     }
 
     /// The store generation: bumped whenever another process committed (or we invalidated).
+    ///
+    /// Asking SQLite (`PRAGMA data_version`, under the connection's mutex and its file locks)
+    /// on every call made C_FindObjectsInit spend two thirds of its time there and serialised
+    /// threads on it, so the answer is reused for [`COHERENCE_WINDOW_US`]: another process's
+    /// commit becomes visible within that window. This process's own writes are seen at once
+    /// (they update the cache directly or call [`Self::invalidate`]).
     fn store_gen(&self) -> Result<u64> {
-        let dv = self.store.data_version()?;
-        let mut last = self.last_data_version.lock();
-        if *last != dv {
-            *last = dv;
-            self.store_gen.fetch_add(1, Ordering::AcqRel);
+        let now = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX).max(1);
+        let checked = self.last_check_us.load(Ordering::Acquire);
+        if checked != 0 && now.saturating_sub(checked) < COHERENCE_WINDOW_US {
+            return Ok(self.store_gen.load(Ordering::Acquire));
         }
+        let dv = self.store.data_version()?;
+        {
+            let mut last = self.last_data_version.lock();
+            if *last != dv {
+                *last = dv;
+                self.store_gen.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+        self.last_check_us.store(now, Ordering::Release);
         Ok(self.store_gen.load(Ordering::Acquire))
     }
 
