@@ -213,3 +213,46 @@ slot_count() {
 uninit_slot_count() {
     grep -Ec '^  token state: +uninitialized' <<<"$OUT" || true
 }
+
+# conf_setup MODULE [TOML_LINE...]: a fresh temp dir in $CONF_TMP (removed at exit unless
+# CONF_KEEP_TMP is set) and a fresh store for MODULE. SoftHSMv2 (a file name containing
+# "softhsm") gets a SOFTHSM2_CONF with its own token directory; Craton gets a craton-hsm.toml
+# in $CRATON_HSM_CONF, with its XDG directories kept inside the temp dir, cheap Argon2 (the
+# scripts log in many times) and the extra [security] lines given. Sets IS_SOFTHSM. A script
+# that needs more teardown defines conf_on_exit first.
+conf_setup() {
+    local module=$1
+    shift
+    case "$(basename "$module")" in
+    *softhsm*) IS_SOFTHSM=1 ;;
+    *) IS_SOFTHSM=0 ;;
+    esac
+    CONF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/craton-conformance.XXXXXX")
+    export CONF_TMP
+    trap conf_cleanup EXIT
+    trap 'exit 130' INT TERM
+    if [[ $IS_SOFTHSM -eq 1 ]]; then
+        mkdir -p "$CONF_TMP/softhsm-tokens"
+        printf '%s\n' "directories.tokendir = $CONF_TMP/softhsm-tokens" \
+            'objectstore.backend = file' 'log.level = ERROR' 'slots.removable = false' \
+            'library.reset_on_fork = true' >"$CONF_TMP/softhsm2.conf"
+        export SOFTHSM2_CONF="$CONF_TMP/softhsm2.conf"
+    else
+        export XDG_CONFIG_HOME="$CONF_TMP/xdg-config" XDG_DATA_HOME="$CONF_TMP/xdg-data"
+        printf '%s\n' '[token]' "storage_path = \"$CONF_TMP/store\"" '' '[security]' \
+            'argon2_memory_kib = 256' 'argon2_iterations = 1' "$@" >"$CONF_TMP/craton-hsm.toml"
+        export CRATON_HSM_CONF="$CONF_TMP/craton-hsm.toml"
+    fi
+}
+
+# The EXIT trap of conf_setup.
+conf_cleanup() {
+    if declare -F conf_on_exit >/dev/null; then
+        conf_on_exit
+    fi
+    if [[ -n "${CONF_KEEP_TMP:-}" ]]; then
+        echo "temp dir kept: $CONF_TMP"
+    else
+        rm -rf -- "$CONF_TMP"
+    fi
+}

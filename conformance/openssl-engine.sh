@@ -54,14 +54,6 @@ for f in /usr/lib/x86_64-linux-gnu/pkcs11-spy.so /usr/lib/x86_64-linux-gnu/pkcs1
     fi
 done
 
-case "$(basename "$MODULE")" in
-*softhsm*) IS_SOFTHSM=1 ;;
-*) IS_SOFTHSM=0 ;;
-esac
-
-CONF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/craton-conformance.XXXXXX")
-export CONF_TMP
-
 # The TLS server runs in the background; it must never outlive the script.
 SERVER_PID=""
 stop_server() {
@@ -71,44 +63,11 @@ stop_server() {
         SERVER_PID=""
     fi
 }
-cleanup() {
+conf_on_exit() {
     stop_server
-    if [[ -n "${CONF_KEEP_TMP:-}" ]]; then
-        echo "temp dir kept: $CONF_TMP"
-    else
-        rm -rf -- "$CONF_TMP"
-    fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-# ---------------------------------------------------------------------------
-# Fresh store and configuration.
-# ---------------------------------------------------------------------------
-if [[ $IS_SOFTHSM -eq 1 ]]; then
-    mkdir -p "$CONF_TMP/softhsm-tokens"
-    cat >"$CONF_TMP/softhsm2.conf" <<EOF
-directories.tokendir = $CONF_TMP/softhsm-tokens
-objectstore.backend = file
-log.level = ERROR
-slots.removable = false
-library.reset_on_fork = true
-EOF
-    export SOFTHSM2_CONF="$CONF_TMP/softhsm2.conf"
-else
-    # Keep the module away from the real user's config and data. Cheap
-    # Argon2: every engine run logs in.
-    export XDG_CONFIG_HOME="$CONF_TMP/xdg-config" XDG_DATA_HOME="$CONF_TMP/xdg-data"
-    cat >"$CONF_TMP/craton-hsm.toml" <<EOF
-[token]
-storage_path = "$CONF_TMP/store"
-
-[security]
-argon2_memory_kib = 256
-argon2_iterations = 1
-EOF
-    export CRATON_HSM_CONF="$CONF_TMP/craton-hsm.toml"
-fi
+conf_setup "$MODULE"
 
 TOKEN_LABEL="craton-engine"
 SO_PIN="87654321"

@@ -38,53 +38,8 @@ for tool in pkcs11-tool openssl timeout; do
     fi
 done
 
-case "$(basename "$MODULE")" in
-*softhsm*) IS_SOFTHSM=1 ;;
-*) IS_SOFTHSM=0 ;;
-esac
+conf_setup "$MODULE" 'max_failed_logins = 3' 'backoff_base_ms = 200' 'backoff_cap_ms = 1000'
 : "${CRATON_SPECIFIC:=$((1 - IS_SOFTHSM))}"
-
-CONF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/craton-conformance.XXXXXX")
-export CONF_TMP
-cleanup() {
-    if [[ -n "${CONF_KEEP_TMP:-}" ]]; then
-        echo "temp dir kept: $CONF_TMP"
-    else
-        rm -rf -- "$CONF_TMP"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---------------------------------------------------------------------------
-# Fresh store and configuration.
-# ---------------------------------------------------------------------------
-if [[ $IS_SOFTHSM -eq 1 ]]; then
-    mkdir -p "$CONF_TMP/softhsm-tokens"
-    cat >"$CONF_TMP/softhsm2.conf" <<EOF
-directories.tokendir = $CONF_TMP/softhsm-tokens
-objectstore.backend = file
-log.level = ERROR
-slots.removable = false
-library.reset_on_fork = true
-EOF
-    export SOFTHSM2_CONF="$CONF_TMP/softhsm2.conf"
-else
-    # Keep the module away from the real user's config and data.
-    export XDG_CONFIG_HOME="$CONF_TMP/xdg-config" XDG_DATA_HOME="$CONF_TMP/xdg-data"
-    cat >"$CONF_TMP/craton-hsm.toml" <<EOF
-[token]
-storage_path = "$CONF_TMP/store"
-
-[security]
-max_failed_logins = 3
-backoff_base_ms = 200
-backoff_cap_ms = 1000
-argon2_memory_kib = 256
-argon2_iterations = 1
-EOF
-    export CRATON_HSM_CONF="$CONF_TMP/craton-hsm.toml"
-fi
 
 # Values the config above implies (used by the Craton-specific checks).
 MAX_FAILED_LOGINS=3
