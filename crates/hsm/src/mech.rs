@@ -272,6 +272,40 @@ pub unsafe fn deliver(r: Out, out: *mut u8, len: *mut CK_ULONG) -> Result<()> {
     }
 }
 
+/// The body of every output-producing call: the caller's capacity, the token's answer under
+/// the two-call convention, delivery.
+///
+/// # Safety
+/// As for [`deliver`].
+pub unsafe fn produce(
+    out: *mut u8,
+    len: *mut CK_ULONG,
+    f: impl FnOnce(Option<usize>) -> Result<Out>,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let cap = unsafe { capacity(out, len) }?;
+    let r = f(cap)?;
+    // SAFETY: forwarded contract.
+    unsafe { deliver(r, out, len) }
+}
+
+/// Deliver a result that is computed whole whatever the buffer (a wrapped key, a saved
+/// state, a MAC): its length for a NULL or short buffer, else the bytes.
+///
+/// # Safety
+/// As for [`deliver`].
+pub unsafe fn deliver_whole(data: Vec<u8>, out: *mut u8, len: *mut CK_ULONG) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        produce(out, len, |cap| {
+            Ok(match cap {
+                Some(c) if c >= data.len() => Out::Data(zeroize::Zeroizing::new(data)),
+                _ => Out::Len(data.len()),
+            })
+        })
+    }
+}
+
 /// The caller's output buffer as a slice the token may write directly, when that is sound:
 /// not NULL, and not overlapping the input (in-place callers take the copying path).
 ///

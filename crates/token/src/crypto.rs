@@ -229,7 +229,8 @@ impl Module {
         Ok((key_ref, aa))
     }
 
-    fn check_mechanism(m: &Mechanism, flag: u64) -> Result<()> {
+    /// The mechanism is offered, for the function `flag` names.
+    pub(crate) fn check_mechanism(m: &Mechanism, flag: u64) -> Result<()> {
         match mechanism::info(m.ty) {
             Some(i) if i.flags & flag != 0 => Ok(()),
             _ => Err(Error::MechanismInvalid),

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use crate::attrs::{Attributes, bool_bytes, ulong_bytes};
 use crate::error::{Error, Result};
 use crate::keys::KeyObj;
-use crate::mechanism::{self, Mechanism, Param};
+use crate::mechanism::{Mechanism, Param};
 use crate::module::Module;
 use crate::objects::Ctx;
 use crate::policy::{self, ClassPolicy};
@@ -68,7 +68,13 @@ pub(crate) fn assemble(
 }
 
 /// Policy-check the assembled template and add what generation implies.
-fn finish(full: &Template, ctx: &Ctx, mech: u64, built: Option<&KeyObj>) -> Result<Attributes> {
+/// Returns the attributes and the usable key (built here, or the one `built` hands in).
+fn finish(
+    full: &Template,
+    ctx: &Ctx,
+    mech: u64,
+    built: Option<KeyObj>,
+) -> Result<(Attributes, Option<KeyObj>)> {
     let mut attrs = policy::create(full, ctx.actor)?;
     attrs.set(AttrType::LOCAL, bool_bytes(true));
     attrs.set(AttrType::KEY_GEN_MECHANISM, ulong_bytes(mech));
@@ -78,11 +84,14 @@ fn finish(full: &Template, ctx: &Ctx, mech: u64, built: Option<&KeyObj>) -> Resu
         attrs.set(AttrType::ALWAYS_SENSITIVE, bool_bytes(sensitive));
         attrs.set(AttrType::NEVER_EXTRACTABLE, bool_bytes(!extractable));
     }
-    match built {
-        Some(k) => crate::keys::complete_with(&mut attrs, k)?,
+    let key = match built {
+        Some(k) => {
+            crate::keys::complete_with(&mut attrs, &k)?;
+            Some(k)
+        }
         None => crate::keys::complete(&mut attrs)?,
-    }
-    Ok(attrs)
+    };
+    Ok((attrs, key))
 }
 
 fn random(len: usize) -> Result<Zeroizing<Vec<u8>>> {
@@ -92,10 +101,7 @@ fn random(len: usize) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 fn check_mech(m: &Mechanism, flag: u64) -> Result<()> {
-    match mechanism::info(m.ty) {
-        Some(i) if i.flags & flag != 0 => {}
-        _ => return Err(Error::MechanismInvalid),
-    }
+    Module::check_mechanism(m, flag)?;
     if m.param != Param::None {
         return Err(Error::MechanismParamInvalid);
     }
@@ -147,8 +153,8 @@ impl Module {
         let value = random(len as usize)?;
         let generated = vec![(AttrType::VALUE, value.to_vec())];
         let full = assemble(template, ObjectClass::SECRET_KEY, kt, generated)?;
-        let attrs = finish(&full, &ctx, m.ty, None)?;
-        self.persist_new(&ctx, h, attrs)
+        let (attrs, key) = finish(&full, &ctx, m.ty, None)?;
+        self.persist_new(&ctx, h, attrs, key)
     }
 
     /// C_GenerateKey with CKM_PKCS5_PBKD2: a secret key from a password (RFC 8018).
@@ -196,14 +202,14 @@ impl Module {
             kt,
             vec![(AttrType::VALUE, value.to_vec())],
         )?;
-        let mut attrs = finish(&full, &ctx, m.ty, None)?;
+        let (mut attrs, key) = finish(&full, &ctx, m.ty, None)?;
         // Derived from a password the caller holds: not LOCAL, never "always sensitive".
         attrs.set(AttrType::LOCAL, bool_bytes(false));
         if attrs.contains(AttrType::ALWAYS_SENSITIVE) {
             attrs.set(AttrType::ALWAYS_SENSITIVE, bool_bytes(false));
             attrs.set(AttrType::NEVER_EXTRACTABLE, bool_bytes(false));
         }
-        self.persist_new(&ctx, h, attrs)
+        self.persist_new(&ctx, h, attrs, key)
     }
 
     /// C_GenerateKeyPair: (public, private) handles.
@@ -314,18 +320,14 @@ impl Module {
             };
         let pub_full = assemble(public, ObjectClass::PUBLIC_KEY, kt, pub_gen)?;
         let priv_full = assemble(private, ObjectClass::PRIVATE_KEY, kt, priv_gen)?;
-        let pub_attrs = finish(&pub_full, &ctx, m.ty, None)?;
-        let priv_attrs = finish(&priv_full, &ctx, m.ty, Some(&built))?;
+        let (pub_attrs, pub_key) = finish(&pub_full, &ctx, m.ty, None)?;
+        let (priv_attrs, priv_key) = finish(&priv_full, &ctx, m.ty, Some(built))?;
         // Check both can be stored before writing either.
         Self::check_writable(&ctx, &pub_attrs)?;
         Self::check_writable(&ctx, &priv_attrs)?;
-        let ph = self.persist_new(&ctx, h, pub_attrs)?;
-        match self.persist_new(&ctx, h, priv_attrs) {
-            Ok(k) => {
-                // The key was just built and tested: the first operation need not rebuild it.
-                ctx.token.read().prime_material(k, built);
-                Ok((ph, k))
-            }
+        let ph = self.persist_new(&ctx, h, pub_attrs, pub_key)?;
+        match self.persist_new(&ctx, h, priv_attrs, priv_key) {
+            Ok(k) => Ok((ph, k)),
             Err(e) => {
                 let _ = self.destroy_object(h, ph);
                 Err(e)

@@ -241,13 +241,15 @@ impl KeyObj {
 
 /// Check a key being created or unwrapped and add what the token derives: MODULUS_BITS,
 /// VALUE_LEN, CHECK_VALUE, PUBLIC_KEY_INFO, and EC_POINT in DER form.
-pub fn complete(attrs: &mut Attributes) -> Result<()> {
+/// Returns the key it built (None for objects that are not keys).
+pub fn complete(attrs: &mut Attributes) -> Result<Option<KeyObj>> {
     let class = ObjectClass(attrs.get_ulong(AttrType::CLASS).unwrap_or(0));
     if !class.is_key() {
-        return Ok(());
+        return Ok(None);
     }
     let key = KeyObj::from_attrs(attrs)?;
-    complete_with(attrs, &key)
+    complete_with(attrs, &key)?;
+    Ok(Some(key))
 }
 
 /// [`complete`] with the key already built from these attributes (key generation).
@@ -291,7 +293,7 @@ mod tests {
         // AES-128 of a zero block under the zero key starts 66 e9 4b.
         assert_eq!(a.get(AttrType::CHECK_VALUE), Some(&[0x66, 0xe9, 0x4b][..]));
         a.set(AttrType::VALUE, vec![0; 15]);
-        assert_eq!(complete(&mut a), Err(Error::AttributeValueInvalid));
+        assert_eq!(complete(&mut a).err(), Some(Error::AttributeValueInvalid));
     }
 
     #[test]

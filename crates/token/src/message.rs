@@ -13,10 +13,10 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::keys::KeyObj;
-use crate::mechanism::{self, Mechanism};
+use crate::mechanism::Mechanism;
 use crate::module::Module;
 use crate::ops::crypto_err;
-use crate::session::Session;
+use crate::ops::sign::hmac_hash;
 use crate::types::{AttrType, ObjectHandle, SessionHandle};
 
 /// Which message operation.
@@ -107,17 +107,6 @@ pub struct Sealed {
     pub tag: Vec<u8>,
 }
 
-fn hmac_hash(ty: u64) -> Option<HashAlg> {
-    Some(match ty as sys::CK_MECHANISM_TYPE {
-        sys::CKM_SHA_1_HMAC => HashAlg::Sha1,
-        sys::CKM_SHA224_HMAC => HashAlg::Sha224,
-        sys::CKM_SHA256_HMAC => HashAlg::Sha256,
-        sys::CKM_SHA384_HMAC => HashAlg::Sha384,
-        sys::CKM_SHA512_HMAC => HashAlg::Sha512,
-        _ => return None,
-    })
-}
-
 impl MsgOp {
     /// The IV for this message: as given, or with the non-fixed part generated.
     fn iv(&mut self, p: &GcmMessage) -> Result<Vec<u8>> {
@@ -186,10 +175,6 @@ impl MsgOp {
 }
 
 impl Module {
-    fn msg_session(&self, h: SessionHandle) -> Result<Arc<parking_lot::Mutex<Session>>> {
-        self.session(h)
-    }
-
     /// C_MessageEncryptInit and friends: mechanism without parameters (they come per message).
     pub fn message_init(
         &self,
@@ -198,15 +183,12 @@ impl Module {
         m: &Mechanism,
         key: ObjectHandle,
     ) -> Result<()> {
-        let s = self.msg_session(h)?;
+        let s = self.session(h)?;
         let slot = s.lock().slot;
         if s.lock().messages.slot(kind).is_some() {
             return Err(Error::OperationActive);
         }
-        match mechanism::info(m.ty) {
-            Some(i) if i.flags & kind.flag() != 0 => {}
-            _ => return Err(Error::MechanismInvalid),
-        }
+        Self::check_mechanism(m, kind.flag())?;
         let (_, k) =
             self.usable_key(slot, key, Some(kind.usage()), m.ty, Error::KeyHandleInvalid)?;
         let hash = match kind {
@@ -219,7 +201,7 @@ impl Module {
                 if !s.key_type.is_hmac() {
                     return Err(Error::KeyTypeInconsistent);
                 }
-                Some(hmac_hash(m.ty).ok_or(Error::MechanismInvalid)?)
+                Some(hmac_hash(m.ty as sys::CK_MECHANISM_TYPE).ok_or(Error::MechanismInvalid)?)
             }
         };
         let mut s = s.lock();
@@ -237,7 +219,7 @@ impl Module {
         kind: MsgKind,
         f: impl FnOnce(&mut MsgOp) -> Result<R>,
     ) -> Result<R> {
-        let s = self.msg_session(h)?;
+        let s = self.session(h)?;
         let mut s = s.lock();
         let op = s.messages.slot(kind).as_mut().ok_or(Error::OperationNotInitialized)?;
         f(op)
@@ -354,7 +336,7 @@ impl Module {
 
     /// C_MessageEncryptFinal and friends.
     pub fn message_final(&self, h: SessionHandle, kind: MsgKind) -> Result<()> {
-        let s = self.msg_session(h)?;
+        let s = self.session(h)?;
         let mut s = s.lock();
         s.messages.slot(kind).take().map(|_| ()).ok_or(Error::OperationNotInitialized)
     }

@@ -11,6 +11,7 @@ use craton_crypto::aead;
 use crate::attrs::Attributes;
 use crate::cache::{Place, TokenCache, object_aad};
 use crate::error::{Error, Result};
+use crate::keys::KeyObj;
 use crate::module::Module;
 use crate::pin::MasterKey;
 use crate::policy::{self, Actor};
@@ -106,9 +107,19 @@ impl Module {
         ctx: &Ctx,
         h: SessionHandle,
         mut attrs: Attributes,
+        key: Option<KeyObj>,
     ) -> Result<ObjectHandle> {
-        let (token_obj, private) = Self::check_writable(ctx, &attrs)?;
         attrs.set(AttrType::UNIQUE_ID, unique_id()?);
+        let handle = self.store_new(ctx, h, attrs)?;
+        if let Some(k) = key {
+            // Built (and checked) on the way in: the first operation need not build it again.
+            ctx.token.read().prime_material(handle, k);
+        }
+        Ok(handle)
+    }
+
+    fn store_new(&self, ctx: &Ctx, h: SessionHandle, attrs: Attributes) -> Result<ObjectHandle> {
+        let (token_obj, private) = Self::check_writable(ctx, &attrs)?;
         if !token_obj {
             return ctx.token.write().add_session_object(h, private, attrs);
         }
@@ -131,8 +142,8 @@ impl Module {
     ) -> Result<ObjectHandle> {
         let ctx = self.ctx(h)?;
         let mut attrs = policy::create(template, ctx.actor)?;
-        crate::keys::complete(&mut attrs)?;
-        self.persist_new(&ctx, h, attrs)
+        let key = crate::keys::complete(&mut attrs)?;
+        self.persist_new(&ctx, h, attrs, key)
     }
 
     /// C_CopyObject.
@@ -148,7 +159,7 @@ impl Module {
             return Err(Error::ActionProhibited);
         }
         let attrs = policy::copy(&src, template, ctx.actor)?;
-        self.persist_new(&ctx, h, attrs)
+        self.persist_new(&ctx, h, attrs, None)
     }
 
     /// C_DestroyObject.

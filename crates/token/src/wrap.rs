@@ -169,8 +169,8 @@ impl Module {
             attrs.set(AttrType::ALWAYS_SENSITIVE, bool_bytes(always));
             attrs.set(AttrType::NEVER_EXTRACTABLE, bool_bytes(never));
         }
-        crate::keys::complete(&mut attrs)?;
-        self.persist_new(ctx, h, attrs)
+        let key = crate::keys::complete(&mut attrs)?;
+        self.persist_new(ctx, h, attrs, key)
     }
 
     /// C_WrapKey: the wrapped bytes.
@@ -181,9 +181,7 @@ impl Module {
         wrapping: ObjectHandle,
         key: ObjectHandle,
     ) -> Result<Zeroizing<Vec<u8>>> {
-        if mechanism::info(m.ty).is_none_or(|i| i.flags & sys::CKF_WRAP as u64 == 0) {
-            return Err(Error::MechanismInvalid);
-        }
+        Self::check_mechanism(m, sys::CKF_WRAP as u64)?;
         let ctx = self.ctx(h)?;
         let (wattrs, wkey) = self.usable_key(
             ctx.slot,
@@ -227,9 +225,7 @@ impl Module {
         wrapped: &[u8],
         template: &[(AttrType, Vec<u8>)],
     ) -> Result<ObjectHandle> {
-        if mechanism::info(m.ty).is_none_or(|i| i.flags & sys::CKF_UNWRAP as u64 == 0) {
-            return Err(Error::MechanismInvalid);
-        }
+        Self::check_mechanism(m, sys::CKF_UNWRAP as u64)?;
         let ctx = self.ctx(h)?;
         let (_, ukey) = self.usable_key(
             ctx.slot,
@@ -274,9 +270,7 @@ impl Module {
         base: ObjectHandle,
         template: &[(AttrType, Vec<u8>)],
     ) -> Result<ObjectHandle> {
-        if mechanism::info(m.ty).is_none_or(|i| i.flags & sys::CKF_DERIVE as u64 == 0) {
-            return Err(Error::MechanismInvalid);
-        }
+        Self::check_mechanism(m, sys::CKF_DERIVE as u64)?;
         let ctx = self.ctx(h)?;
         let (battrs, bkey) =
             self.usable_key(ctx.slot, base, Some(AttrType::DERIVE), m.ty, Error::KeyHandleInvalid)?;

@@ -87,15 +87,9 @@ pub unsafe extern "C" fn C_WrapKey(
         module.check_session(hSession as u64)?;
         // SAFETY: pMechanism per the spec.
         let m = unsafe { mech::read(pMechanism) }?;
-        // SAFETY: pulWrappedKeyLen valid per the spec.
-        let cap = unsafe { mech::capacity(pWrappedKey, pulWrappedKeyLen) }?;
         let wrapped = module.wrap_key(hSession as u64, &m, hWrappingKey as u64, hKey as u64)?;
-        let out = match cap {
-            Some(c) if c >= wrapped.len() => craton_token::ops::Out::Data(wrapped),
-            _ => craton_token::ops::Out::Len(wrapped.len()),
-        };
-        // SAFETY: output pointers per the spec; capacity checked above.
-        unsafe { mech::deliver(out, pWrappedKey, pulWrappedKeyLen) }
+        // SAFETY: output pointers per the spec.
+        unsafe { mech::deliver_whole(wrapped.to_vec(), pWrappedKey, pulWrappedKeyLen) }
     })
 }
 

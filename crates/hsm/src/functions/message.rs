@@ -372,17 +372,7 @@ pub unsafe extern "C" fn C_SignMessage(
         let data = unsafe { ptr::slice(pData, ulDataLen) }?;
         let mac = module.sign_message(hSession as u64, data)?;
         // SAFETY: output pointers per the spec.
-        if !unsafe { room(pSignature, pulSignatureLen, mac.len()) }? {
-            return Ok(());
-        }
-        // SAFETY: output pointers per the spec; capacity checked above.
-        unsafe {
-            mech::deliver(
-                craton_token::ops::Out::Data(zeroize::Zeroizing::new(mac)),
-                pSignature,
-                pulSignatureLen,
-            )
-        }
+        unsafe { mech::deliver_whole(mac, pSignature, pulSignatureLen) }
     })
 }
 
@@ -423,20 +413,11 @@ pub unsafe extern "C" fn C_SignMessageNext(
         let data = unsafe { ptr::slice(pData, ulDataLen) }?;
         let last = !pulSignatureLen.is_null();
         match module.message_next(hSession as u64, MsgKind::Sign, data, last.then_some(&[][..]))? {
-            Some(MsgResult::Mac(mac)) => {
-                // SAFETY: output pointers per the spec. A short buffer here cannot be retried
-                // (the message ended), as for any final call that consumed its input.
-                unsafe {
-                    if !room(pSignature, pulSignatureLen, mac.len())? {
-                        return Ok(());
-                    }
-                    mech::deliver(
-                        craton_token::ops::Out::Data(zeroize::Zeroizing::new(mac)),
-                        pSignature,
-                        pulSignatureLen,
-                    )
-                }
-            }
+            // SAFETY: output pointers per the spec. The message has ended: a short buffer
+            // gets the length but cannot ask again, as for any final call.
+            Some(MsgResult::Mac(mac)) => unsafe {
+                mech::deliver_whole(mac, pSignature, pulSignatureLen)
+            },
             _ => Ok(()),
         }
     })

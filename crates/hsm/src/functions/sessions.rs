@@ -92,17 +92,9 @@ pub unsafe extern "C" fn C_GetOperationState(
 ) -> CK_RV {
     guard("C_GetOperationState", || {
         let module = state::module()?;
-        // SAFETY: pulOperationStateLen valid per the spec.
-        let cap = unsafe { crate::mech::capacity(pOperationState, pulOperationStateLen) }?;
         let blob = module.get_operation_state(hSession)?;
-        let out = match cap {
-            Some(c) if c >= blob.len() => {
-                craton_token::ops::Out::Data(zeroize::Zeroizing::new(blob))
-            }
-            _ => craton_token::ops::Out::Len(blob.len()),
-        };
-        // SAFETY: output pointers per the spec; capacity checked above.
-        unsafe { crate::mech::deliver(out, pOperationState, pulOperationStateLen) }
+        // SAFETY: output pointers per the spec.
+        unsafe { crate::mech::deliver_whole(blob, pOperationState, pulOperationStateLen) }
     })
 }
 

@@ -4,25 +4,9 @@ use craton_token::crypto::SigKind;
 use craton_token::ops::Out;
 use pkcs11_sys::*;
 
-use crate::mech::{capacity, deliver};
+use crate::mech::produce;
 use crate::state::{self, guard};
 use crate::{mech, ptr};
-
-/// Shared body of the output-producing calls.
-///
-/// # Safety
-/// `out`/`len` as for [`mech::deliver`].
-unsafe fn produce(
-    out: *mut u8,
-    len: *mut CK_ULONG,
-    f: impl FnOnce(Option<usize>) -> craton_token::Result<Out>,
-) -> craton_token::Result<()> {
-    // SAFETY: forwarded contract.
-    let cap = unsafe { capacity(out, len) }?;
-    let r = f(cap)?;
-    // SAFETY: forwarded contract.
-    unsafe { deliver(r, out, len) }
-}
 
 /// Shared body of the four `*Init` calls.
 ///

@@ -256,7 +256,7 @@ impl CipherOp {
             }
             (Kind::Rsa(s), KeyObj::RsaPublic(k)) => match s {
                 RsaScheme::Pkcs1 => k.encrypt_pkcs1(data),
-                RsaScheme::Raw => k.encrypt_raw(&left_pad(data, k.k())?),
+                RsaScheme::Raw => k.encrypt_raw(&raw_input(data, k.k())?),
                 RsaScheme::Oaep(h, g, l) => k.encrypt_oaep(data, h, g, &l),
             }
             .map_err(err)?,
@@ -284,17 +284,13 @@ fn check_wrap_iv(p: &Param, padded: bool) -> Result<()> {
     }
 }
 
-/// RSA_X_509 input: shorter data is a smaller integer (left-padded with zeros).
-fn left_pad(data: &[u8], k: usize) -> Result<Vec<u8>> {
+/// RSA_X_509 input (encryption and signing): shorter data is a smaller integer, left-padded
+/// with zeros to the modulus length.
+pub(crate) fn raw_input(data: &[u8], k: usize) -> Result<Vec<u8>> {
     if data.len() > k {
         return Err(Error::DataLenRange);
     }
     let mut v = vec![0u8; k - data.len()];
     v.extend_from_slice(data);
     Ok(v)
-}
-
-/// Raw (X.509) data padded to the modulus, for signing too.
-pub fn raw_input(data: &[u8], k: usize) -> Result<Vec<u8>> {
-    left_pad(data, k)
 }

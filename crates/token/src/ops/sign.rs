@@ -60,7 +60,8 @@ fn mac_len(m: &Mechanism, full: usize) -> Result<usize> {
     }
 }
 
-fn hmac_hash(ty: sys::CK_MECHANISM_TYPE) -> Option<HashAlg> {
+/// The hash of an HMAC mechanism (full-length or _GENERAL).
+pub(crate) fn hmac_hash(ty: sys::CK_MECHANISM_TYPE) -> Option<HashAlg> {
     Some(match ty {
         sys::CKM_SHA_1_HMAC | sys::CKM_SHA_1_HMAC_GENERAL => HashAlg::Sha1,
         sys::CKM_SHA224_HMAC | sys::CKM_SHA224_HMAC_GENERAL => HashAlg::Sha224,
