@@ -1,6 +1,7 @@
 //! Every read from and write to caller memory goes through these helpers. Each is `unsafe`
 //! with its contract under `# Safety`; NULL is checked here, before any slice is formed.
 
+use craton_token::templates;
 use craton_token::types::AttrType;
 use craton_token::{Error, Result};
 use pkcs11_sys::{CK_ATTRIBUTE, CK_ULONG};
@@ -19,7 +20,7 @@ pub unsafe fn slice<'a, T>(p: *const T, len: CK_ULONG) -> Result<&'a [T]> {
     if p.is_null() {
         return if len == 0 { Ok(&[]) } else { Err(Error::ArgumentsBad) };
     }
-    if len.checked_mul(size_of::<T>()).is_none_or(|n| n > isize::MAX as usize) {
+    if len.checked_mul(size_of::<T>()).is_none_or(|n| n > isize::MAX as usize) || !p.is_aligned() {
         return Err(Error::ArgumentsBad);
     }
     // SAFETY: non-NULL, and the caller guarantees `len` valid elements for 'a.
@@ -123,15 +124,44 @@ pub unsafe fn read_template(
     count: CK_ULONG,
 ) -> Result<Vec<(AttrType, Vec<u8>)>> {
     // SAFETY: forwarded contract.
+    unsafe { read_list(p, count, true) }
+}
+
+/// [`read_template`]'s work; `outer` allows template attributes (CKA_WRAP_TEMPLATE and the
+/// like), whose value is a nested `CK_ATTRIBUTE` array copied here once, and stored in the
+/// token's encoding. A template inside a template is refused.
+///
+/// # Safety
+/// As for [`read_template`], and nested arrays likewise.
+unsafe fn read_list(
+    p: *const CK_ATTRIBUTE,
+    count: CK_ULONG,
+    outer: bool,
+) -> Result<Vec<(AttrType, Vec<u8>)>> {
+    // SAFETY: forwarded contract.
     let attrs = unsafe { slice(p, count) }?;
     let mut out = Vec::with_capacity(attrs.len());
     for a in attrs {
+        let t = AttrType(a.type_);
         if usize::try_from(a.ulValueLen).is_ok_and(|n| n > MAX_VALUE_LEN) {
             return Err(Error::AttributeValueInvalid);
         }
+        if templates::is_template(t) {
+            let size = size_of::<CK_ATTRIBUTE>() as CK_ULONG;
+            if !outer || a.ulValueLen % size != 0 {
+                return Err(Error::AttributeValueInvalid);
+            }
+            let inner = a.pValue as *const CK_ATTRIBUTE;
+            // SAFETY: the caller guarantees pValue covers ulValueLen bytes, which hold
+            // ulValueLen / sizeof(CK_ATTRIBUTE) attributes; `slice` checks NULL and alignment.
+            let list = unsafe { read_list(inner, a.ulValueLen / size, false) }
+                .map_err(|_| Error::AttributeValueInvalid)?;
+            out.push((t, templates::encode(&list)?));
+            continue;
+        }
         // SAFETY: the caller guarantees pValue covers ulValueLen bytes when not NULL.
         let value = unsafe { slice(a.pValue as *const u8, a.ulValueLen) }?;
-        out.push((AttrType(a.type_), value.to_vec()));
+        out.push((t, value.to_vec()));
     }
     Ok(out)
 }

@@ -23,6 +23,7 @@ pub mod policy;
 pub mod session;
 pub mod session_table;
 pub mod store;
+pub mod templates;
 pub mod types;
 pub mod wrap;
 

@@ -17,6 +17,8 @@ pub enum Kind {
     Bytes,
     /// `CK_DATE`: empty, or eight ASCII digits.
     Date,
+    /// A template (see [`crate::templates`]), stored in the attribute encoding.
+    Template,
 }
 
 /// What is filled in when the template leaves an attribute out.
@@ -131,7 +133,7 @@ const PUBLIC_KEY: &[Rule] = &[
     rule(AttrType::VERIFY_RECOVER, K::Bool, D::Bool(true), 0),
     rule(AttrType::WRAP, K::Bool, D::Bool(true), 0),
     rule(AttrType::TRUSTED, K::Bool, D::Bool(false), SO_SETS_TRUE),
-    rule(AttrType::WRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::WRAP_TEMPLATE, K::Template, D::Absent, FIXED),
     rule(AttrType::PUBLIC_KEY_INFO, K::Bytes, D::Absent, FIXED),
 ];
 
@@ -147,8 +149,8 @@ const PRIVATE_KEY: &[Rule] = &[
     rule(AttrType::ALWAYS_SENSITIVE, K::Bool, D::Bool(false), GENERATED | FIXED),
     rule(AttrType::NEVER_EXTRACTABLE, K::Bool, D::Bool(false), GENERATED | FIXED),
     rule(AttrType::WRAP_WITH_TRUSTED, K::Bool, D::Bool(false), ONLY_TO_TRUE),
-    rule(AttrType::UNWRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
-    rule(AttrType::DERIVE_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::UNWRAP_TEMPLATE, K::Template, D::Absent, FIXED),
+    rule(AttrType::DERIVE_TEMPLATE, K::Template, D::Absent, FIXED),
     rule(AttrType::ALWAYS_AUTHENTICATE, K::Bool, D::Bool(false), 0),
     rule(AttrType::PUBLIC_KEY_INFO, K::Bytes, D::Absent, FIXED),
 ];
@@ -168,9 +170,9 @@ const SECRET_KEY: &[Rule] = &[
     rule(AttrType::CHECK_VALUE, K::Bytes, D::Absent, FIXED),
     rule(AttrType::WRAP_WITH_TRUSTED, K::Bool, D::Bool(false), ONLY_TO_TRUE),
     rule(AttrType::TRUSTED, K::Bool, D::Bool(false), SO_SETS_TRUE),
-    rule(AttrType::WRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
-    rule(AttrType::UNWRAP_TEMPLATE, K::Bytes, D::Absent, FIXED),
-    rule(AttrType::DERIVE_TEMPLATE, K::Bytes, D::Absent, FIXED),
+    rule(AttrType::WRAP_TEMPLATE, K::Template, D::Absent, FIXED),
+    rule(AttrType::UNWRAP_TEMPLATE, K::Template, D::Absent, FIXED),
+    rule(AttrType::DERIVE_TEMPLATE, K::Template, D::Absent, FIXED),
     rule(AttrType::VALUE, K::Bytes, D::Absent, REQUIRED | FIXED | MATERIAL | SECRET),
     rule(AttrType::VALUE_LEN, K::Ulong, D::Absent, FIXED),
 ];
@@ -330,6 +332,8 @@ fn check_value(rule: &Rule, value: &[u8], actor: Actor) -> Result<Vec<u8>> {
         K::Date if value.len() == 8 && value.iter().all(u8::is_ascii_digit) => value.to_vec(),
         K::Date => return Err(Error::AttributeValueInvalid),
         K::Bytes => value.to_vec(),
+        K::Template if crate::templates::decode(value).is_some() => value.to_vec(),
+        K::Template => return Err(Error::AttributeValueInvalid),
     };
     if rule.flags & SO_SETS_TRUE != 0 && v == [1] && !actor.is_so {
         return Err(Error::AttributeReadOnly);

@@ -21,6 +21,7 @@ use crate::module::Module;
 use crate::objects::Ctx;
 use crate::ops::cipher::CipherOp;
 use crate::policy;
+use crate::templates;
 use crate::types::{AttrType, KeyType, ObjectClass, ObjectHandle, SessionHandle, UNAVAILABLE};
 
 fn is_aes_wrap(ty: u64) -> bool {
@@ -200,6 +201,11 @@ impl Module {
         {
             return Err(Error::KeyNotWrappable);
         }
+        if let Some(t) = templates::constraint(&wattrs, AttrType::WRAP_TEMPLATE)? {
+            if !templates::satisfied_by(&t, &kattrs) {
+                return Err(Error::KeyNotWrappable);
+            }
+        }
         let data = match &*kobj {
             KeyObj::Secret(s) => Zeroizing::new(s.bytes().to_vec()),
             k if is_aes_wrap(m.ty) => k.pkcs8().ok_or(Error::KeyNotWrappable)?,
@@ -227,13 +233,21 @@ impl Module {
     ) -> Result<ObjectHandle> {
         Self::check_mechanism(m, sys::CKF_UNWRAP as u64)?;
         let ctx = self.ctx(h)?;
-        let (_, ukey) = self.usable_key(
+        let (uattrs, ukey) = self.usable_key(
             ctx.slot,
             unwrapping,
             Some(AttrType::UNWRAP),
             m.ty,
             Error::UnwrappingKeyHandleInvalid,
         )?;
+        let merged;
+        let template = match templates::constraint(&uattrs, AttrType::UNWRAP_TEMPLATE)? {
+            Some(t) => {
+                merged = templates::merge(template, &t)?;
+                &merged[..]
+            }
+            None => template,
+        };
         crate::crypto::deferred_self_tests(&ukey)?;
         let class =
             ObjectClass(ulong_of(template, AttrType::CLASS)?.ok_or(Error::TemplateIncomplete)?);
@@ -274,6 +288,14 @@ impl Module {
         let ctx = self.ctx(h)?;
         let (battrs, bkey) =
             self.usable_key(ctx.slot, base, Some(AttrType::DERIVE), m.ty, Error::KeyHandleInvalid)?;
+        let merged;
+        let template = match templates::constraint(&battrs, AttrType::DERIVE_TEMPLATE)? {
+            Some(t) => {
+                merged = templates::merge(template, &t)?;
+                &merged[..]
+            }
+            None => template,
+        };
         if ulong_of(template, AttrType::CLASS)?.is_some_and(|c| c != ObjectClass::SECRET_KEY.0) {
             return Err(Error::TemplateInconsistent);
         }

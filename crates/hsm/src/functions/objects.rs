@@ -1,8 +1,9 @@
 //! Object management and search.
 
-use craton_token::Error;
 use craton_token::objects::AttrValue;
+use craton_token::templates;
 use craton_token::types::AttrType;
+use craton_token::{Error, Result};
 use pkcs11_sys::*;
 
 use crate::ptr;
@@ -123,6 +124,13 @@ pub unsafe extern "C" fn C_GetAttributeValue(
                     a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
                     result = Err(Error::AttributeSensitive);
                 }
+                AttrValue::Value(v) if templates::is_template(AttrType(a.type_)) => {
+                    // SAFETY: pValue is NULL or, per the spec for array attributes, an array
+                    // of ulValueLen bytes of CK_ATTRIBUTEs whose own buffers the caller set.
+                    if let Err(e) = unsafe { write_template(a, &v) } {
+                        result = Err(e);
+                    }
+                }
                 AttrValue::Value(v) if a.pValue.is_null() => a.ulValueLen = v.len() as CK_ULONG,
                 AttrValue::Value(v) if (a.ulValueLen as u128) < v.len() as u128 => {
                     a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
@@ -216,4 +224,42 @@ pub unsafe extern "C" fn C_FindObjects(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn C_FindObjectsFinal(hSession: CK_SESSION_HANDLE) -> CK_RV {
     guard("C_FindObjectsFinal", || state::module()?.find_final(hSession))
+}
+
+/// Answer a template attribute (an array of `CK_ATTRIBUTE`): with `pValue` NULL, the array's
+/// size; otherwise each element gets its type, and its value or length by the usual rules.
+///
+/// # Safety
+/// `a.pValue` must be NULL or valid for writes of `a.ulValueLen` bytes holding
+/// `CK_ATTRIBUTE`s whose `pValue`s are NULL or valid for their `ulValueLen` bytes.
+unsafe fn write_template(a: &mut CK_ATTRIBUTE, stored: &[u8]) -> Result<()> {
+    let list = templates::decode(stored).ok_or(Error::GeneralError)?;
+    let need = (list.len() * size_of::<CK_ATTRIBUTE>()) as CK_ULONG;
+    if a.pValue.is_null() {
+        a.ulValueLen = need;
+        return Ok(());
+    }
+    if a.ulValueLen < need {
+        a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+        return Err(Error::BufferTooSmall);
+    }
+    // SAFETY: per the contract, pValue holds at least `need` bytes of CK_ATTRIBUTEs;
+    // `slice_mut` checks alignment.
+    let inner = unsafe { ptr::slice_mut(a.pValue as *mut CK_ATTRIBUTE, list.len() as CK_ULONG) }?;
+    let mut result = Ok(());
+    for (slot, (t, v)) in inner.iter_mut().zip(list.iter()) {
+        slot.type_ = t.0 as CK_ATTRIBUTE_TYPE;
+        if slot.pValue.is_null() {
+            slot.ulValueLen = v.len() as CK_ULONG;
+        } else if (slot.ulValueLen as u128) < v.len() as u128 {
+            slot.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+            result = Err(Error::BufferTooSmall);
+        } else {
+            // SAFETY: non-NULL, and the caller declared ulValueLen >= v.len() bytes there.
+            unsafe { ptr::copy_out(slot.pValue as *mut u8, v) };
+            slot.ulValueLen = v.len() as CK_ULONG;
+        }
+    }
+    a.ulValueLen = need;
+    result
 }
