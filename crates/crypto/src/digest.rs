@@ -1,6 +1,12 @@
 //! Message digests (streaming), their DigestInfo prefixes, and HMAC over any of them.
+//!
+//! aws-lc-rs backs every hash it exposes. SHA-512/224 and SHA3-224 are missing there, so
+//! those two run on the RustCrypto `sha2` and `sha3` crates; a small enum picks the backend
+//! per context, and finished digests go through a stack buffer, so the aws-lc-rs path
+//! allocates no more than before (the RustCrypto states live in a box of their own).
 
 use aws_lc_rs::digest as d;
+use sha2::Digest as _;
 use zeroize::Zeroizing;
 
 use crate::CryptoError;
@@ -18,8 +24,12 @@ pub enum HashAlg {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// SHA-512/224 (FIPS 180-4 section 6.7; RustCrypto backend).
+    Sha512_224,
     /// SHA-512/256.
     Sha512_256,
+    /// SHA3-224 (FIPS 202; RustCrypto backend).
+    Sha3_224,
     /// SHA3-256.
     Sha3_256,
     /// SHA3-384.
@@ -29,42 +39,60 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
-    /// Every algorithm, in registry order.
-    pub const ALL: [HashAlg; 9] = [
+    /// Every algorithm, in registry order. The index of an algorithm here is part of the
+    /// saved operation state's encoding.
+    pub const ALL: [HashAlg; 11] = [
         Self::Sha1,
         Self::Sha224,
         Self::Sha256,
         Self::Sha384,
         Self::Sha512,
+        Self::Sha512_224,
         Self::Sha512_256,
+        Self::Sha3_224,
         Self::Sha3_256,
         Self::Sha3_384,
         Self::Sha3_512,
     ];
 
-    /// The backend's algorithm.
-    pub fn aws(self) -> &'static d::Algorithm {
+    /// The aws-lc-rs algorithm, or `None` for the two hashes aws-lc-rs lacks (SHA-512/224
+    /// and SHA3-224), which only this module's own [`Hasher`] and [`HmacKey`] compute.
+    pub fn aws(self) -> Option<&'static d::Algorithm> {
         match self {
-            Self::Sha1 => &d::SHA1_FOR_LEGACY_USE_ONLY,
-            Self::Sha224 => &d::SHA224,
-            Self::Sha256 => &d::SHA256,
-            Self::Sha384 => &d::SHA384,
-            Self::Sha512 => &d::SHA512,
-            Self::Sha512_256 => &d::SHA512_256,
-            Self::Sha3_256 => &d::SHA3_256,
-            Self::Sha3_384 => &d::SHA3_384,
-            Self::Sha3_512 => &d::SHA3_512,
+            Self::Sha1 => Some(&d::SHA1_FOR_LEGACY_USE_ONLY),
+            Self::Sha224 => Some(&d::SHA224),
+            Self::Sha256 => Some(&d::SHA256),
+            Self::Sha384 => Some(&d::SHA384),
+            Self::Sha512 => Some(&d::SHA512),
+            Self::Sha512_256 => Some(&d::SHA512_256),
+            Self::Sha3_256 => Some(&d::SHA3_256),
+            Self::Sha3_384 => Some(&d::SHA3_384),
+            Self::Sha3_512 => Some(&d::SHA3_512),
+            Self::Sha512_224 | Self::Sha3_224 => None,
         }
     }
 
     /// Output length in bytes.
     pub fn output_len(self) -> usize {
-        self.aws().output_len()
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha224 | Self::Sha512_224 | Self::Sha3_224 => 28,
+            Self::Sha256 | Self::Sha512_256 | Self::Sha3_256 => 32,
+            Self::Sha384 | Self::Sha3_384 => 48,
+            Self::Sha512 | Self::Sha3_512 => 64,
+        }
     }
 
-    /// Input block length in bytes (HMAC's pad length).
+    /// Input block length in bytes (HMAC's pad length): the SHA-2 block size, or the SHA-3
+    /// rate (200 bytes minus twice the output length).
     pub fn block_len(self) -> usize {
-        self.aws().block_len()
+        match self {
+            Self::Sha1 | Self::Sha224 | Self::Sha256 => 64,
+            Self::Sha384 | Self::Sha512 | Self::Sha512_224 | Self::Sha512_256 => 128,
+            Self::Sha3_224 | Self::Sha3_256 | Self::Sha3_384 | Self::Sha3_512 => {
+                200 - 2 * self.output_len()
+            }
+        }
     }
 
     /// The DER of DigestInfo up to (and including) the OCTET STRING header of the digest.
@@ -78,7 +106,9 @@ impl HashAlg {
             Self::Sha256 => &NIST_PREFIX[1],
             Self::Sha384 => &NIST_PREFIX[2],
             Self::Sha512 => &NIST_PREFIX[3],
+            Self::Sha512_224 => &NIST_PREFIX[5],
             Self::Sha512_256 => &NIST_PREFIX[6],
+            Self::Sha3_224 => &NIST_PREFIX[7],
             Self::Sha3_256 => &NIST_PREFIX[8],
             Self::Sha3_384 => &NIST_PREFIX[9],
             Self::Sha3_512 => &NIST_PREFIX[10],
@@ -103,7 +133,67 @@ impl HashAlg {
 
     /// One-shot digest.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        d::digest(self.aws(), data).as_ref().to_vec()
+        let mut h = Context::new(self);
+        h.update(data);
+        h.finish().as_ref().to_vec()
+    }
+}
+
+/// The longest output of any [`HashAlg`].
+const MAX_OUTPUT_LEN: usize = 64;
+
+/// A hash state on whichever backend computes its algorithm. The RustCrypto states are
+/// boxed (224 and 360 bytes against aws-lc-rs's 72), so that a key holding HMAC states for
+/// every algorithm does not grow fivefold for the two hashes rarely used.
+#[derive(Clone)]
+enum Context {
+    Aws(d::Context),
+    Sha512_224(Box<sha2::Sha512_224>),
+    Sha3_224(Box<sha3::Sha3_224>),
+}
+
+impl Context {
+    fn new(alg: HashAlg) -> Self {
+        match alg.aws() {
+            Some(a) => Self::Aws(d::Context::new(a)),
+            // aws() is None for exactly these two.
+            None if alg == HashAlg::Sha3_224 => Self::Sha3_224(Box::default()),
+            None => Self::Sha512_224(Box::default()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Self::Aws(c) => c.update(data),
+            Self::Sha512_224(c) => c.update(data),
+            Self::Sha3_224(c) => c.update(data),
+        }
+    }
+
+    fn finish(self) -> Output {
+        let mut out = Output { bytes: [0; MAX_OUTPUT_LEN], len: 0 };
+        let mut put = |b: &[u8]| {
+            out.bytes[..b.len()].copy_from_slice(b);
+            out.len = b.len();
+        };
+        match self {
+            Self::Aws(c) => put(c.finish().as_ref()),
+            Self::Sha512_224(c) => put(&(*c).finalize()),
+            Self::Sha3_224(c) => put(&(*c).finalize()),
+        }
+        out
+    }
+}
+
+/// A finished digest, held on the stack.
+struct Output {
+    bytes: [u8; MAX_OUTPUT_LEN],
+    len: usize,
+}
+
+impl AsRef<[u8]> for Output {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
 }
 
@@ -149,13 +239,13 @@ const NIST_PREFIX: [[u8; 19]; 11] = {
 #[derive(Clone)]
 pub struct Hasher {
     alg: HashAlg,
-    ctx: d::Context,
+    ctx: Context,
 }
 
 impl Hasher {
     /// Start hashing.
     pub fn new(alg: HashAlg) -> Self {
-        Self { alg, ctx: d::Context::new(alg.aws()) }
+        Self { alg, ctx: Context::new(alg) }
     }
 
     /// The algorithm.
@@ -173,9 +263,13 @@ impl Hasher {
         self.ctx.finish().as_ref().to_vec()
     }
 
-    /// The digest as the backend's type (for signing a digest).
-    pub fn finish_raw(self) -> d::Digest {
-        self.ctx.finish()
+    /// The digest as aws-lc-rs's type (for signing a digest); `InvalidParameter` for the
+    /// hashes aws-lc-rs does not have.
+    pub fn finish_raw(self) -> Result<d::Digest, CryptoError> {
+        match self.ctx {
+            Context::Aws(c) => Ok(c.finish()),
+            _ => Err(CryptoError::InvalidParameter),
+        }
     }
 }
 
@@ -183,8 +277,8 @@ impl Hasher {
 /// so each MAC costs only the data's hashing.
 #[derive(Clone)]
 pub struct HmacKey {
-    inner: d::Context,
-    outer: d::Context,
+    inner: Context,
+    outer: Context,
     alg: HashAlg,
 }
 
@@ -200,10 +294,10 @@ impl HmacKey {
             k[..key.len()].copy_from_slice(key);
         }
         let mut pad = Zeroizing::new(vec![0u8; block]);
-        let mut inner = d::Context::new(alg.aws());
+        let mut inner = Context::new(alg);
         pad.iter_mut().zip(k.iter()).for_each(|(p, k)| *p = k ^ 0x36);
         inner.update(&pad);
-        let mut outer = d::Context::new(alg.aws());
+        let mut outer = Context::new(alg);
         pad.iter_mut().zip(k.iter()).for_each(|(p, k)| *p = k ^ 0x5c);
         outer.update(&pad);
         Self { inner, outer, alg }
@@ -230,8 +324,8 @@ impl HmacKey {
 /// A MAC computation in progress.
 #[derive(Clone)]
 pub struct Hmac {
-    inner: d::Context,
-    outer: d::Context,
+    inner: Context,
+    outer: Context,
 }
 
 impl Hmac {
@@ -326,6 +420,157 @@ mod tests {
         pbkdf2(HashAlg::Sha256, b"passwd", b"salt", 1, &mut out).unwrap();
         assert_eq!(&hex(&out)[..32], "55ac046e56e3089fec1691c22544b605");
         assert!(pbkdf2(HashAlg::Sha256, b"p", b"s", 0, &mut out).is_err());
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// One case of a `tests/vectors` file: its section, line and fields.
+    type Case = (String, usize, Vec<(String, String)>);
+
+    /// The cases of a `tests/vectors` file.
+    fn vector_cases(text: &str) -> Vec<Case> {
+        let mut out = Vec::new();
+        let mut section = String::new();
+        let mut cur: Option<Case> = None;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                out.extend(cur.take());
+            } else if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = s.to_owned();
+            } else if let Some((k, v)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+                cur.get_or_insert_with(|| (section.clone(), n + 1, Vec::new()))
+                    .2
+                    .push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        out.extend(cur);
+        out
+    }
+
+    fn field<'a>(fields: &'a [(String, String)], k: &str) -> &'a str {
+        fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap()
+    }
+
+    fn by_name(name: &str) -> HashAlg {
+        match name {
+            "SHA-512/224" => HashAlg::Sha512_224,
+            "SHA-512/256" => HashAlg::Sha512_256,
+            "SHA3-224" => HashAlg::Sha3_224,
+            "SHA3-256" => HashAlg::Sha3_256,
+            "SHA3-384" => HashAlg::Sha3_384,
+            "SHA3-512" => HashAlg::Sha3_512,
+            other => panic!("section [{other}]"),
+        }
+    }
+
+    #[test]
+    fn cavp_sha512_224_and_sha3_224() {
+        // tests/vectors/digests_extra.rsp: CAVP ShortMsg (Len = 0 included) and LongMsg cases.
+        let cases = vector_cases(include_str!("../../../tests/vectors/digests_extra.rsp"));
+        for alg in [HashAlg::Sha512_224, HashAlg::Sha3_224] {
+            let mut n = 0;
+            for (section, line, f) in &cases {
+                if by_name(section) != alg {
+                    continue;
+                }
+                let len: usize = field(f, "Len").parse().unwrap();
+                let msg = &unhex(field(f, "Msg"))[..len / 8];
+                let want = unhex(field(f, "MD"));
+                assert_eq!(alg.digest(msg), want, "line {line}: one-shot");
+                let mut h = Hasher::new(alg);
+                for part in msg.chunks(37) {
+                    h.update(part);
+                }
+                assert_eq!(h.finish(), want, "line {line}: streamed");
+                n += 1;
+            }
+            assert!(n >= 8, "{alg:?}: {n} cases");
+        }
+        assert!(cases.iter().any(|(s, _, f)| s == "SHA3-224" && field(f, "Len") == "0"));
+        assert!(cases.iter().any(|(s, _, f)| s == "SHA-512/224" && field(f, "Len") == "0"));
+    }
+
+    #[test]
+    fn hmac_over_the_newer_hashes() {
+        // tests/vectors/hmac_extra.txt: Wycheproof's published cases for HMAC-SHA-512/224 and
+        // HMAC-SHA3-224 ("W" counts), and values computed with Python's hmac for RFC 4231's
+        // inputs. A cloned key state must give the same MAC in several updates.
+        let cases = vector_cases(include_str!("../../../tests/vectors/hmac_extra.txt"));
+        let mut published = 0;
+        for (section, line, f) in &cases {
+            let alg = by_name(section);
+            let key = HmacKey::new(alg, &unhex(field(f, "Key")));
+            let msg = unhex(field(f, "Msg"));
+            let want = unhex(field(f, "Mac"));
+            let mac = key.mac(&msg);
+            assert_eq!(mac.len(), alg.output_len(), "line {line}");
+            assert_eq!(mac[..want.len()], want[..], "line {line}");
+            let mut m = key.clone().start();
+            for part in msg.chunks(7) {
+                m.update(part);
+            }
+            assert_eq!(m.finish(), mac, "line {line}: streamed");
+            published += usize::from(field(f, "Count").starts_with('W'));
+        }
+        assert_eq!(cases.len(), 54);
+        assert_eq!(published, 6);
+    }
+
+    #[test]
+    fn lengths_match_the_backend() {
+        assert_eq!(HashAlg::ALL.len(), 11);
+        for h in HashAlg::ALL {
+            match h.aws() {
+                Some(a) => {
+                    assert_eq!(h.output_len(), a.output_len(), "{h:?}");
+                    assert_eq!(h.block_len(), a.block_len(), "{h:?}");
+                }
+                None => assert!(matches!(h, HashAlg::Sha512_224 | HashAlg::Sha3_224)),
+            }
+            assert_eq!(h.digest(b"").len(), h.output_len(), "{h:?}");
+        }
+        assert_eq!(HashAlg::Sha512_224.block_len(), 128);
+        assert_eq!(HashAlg::Sha3_224.block_len(), 144);
+        assert!(Hasher::new(HashAlg::Sha3_224).finish_raw().is_err());
+        assert!(Hasher::new(HashAlg::Sha256).finish_raw().is_ok());
+    }
+
+    #[test]
+    fn digest_info_of_the_new_hashes() {
+        // id-sha512-224 is 2.16.840.1.101.3.4.2.5, id-sha3-224 2.16.840.1.101.3.4.2.7.
+        assert_eq!(
+            hex(HashAlg::Sha512_224.digest_info_prefix()),
+            "302d300d06096086480165030402050500041c"
+        );
+        assert_eq!(
+            hex(HashAlg::Sha3_224.digest_info_prefix()),
+            "302d300d06096086480165030402070500041c"
+        );
+        // Same length as SHA-224's, different OID: parsing must tell them apart.
+        for h in [HashAlg::Sha224, HashAlg::Sha512_224, HashAlg::Sha3_224] {
+            let info = h.digest_info(&[0x5a; 28]);
+            assert_eq!(HashAlg::parse_digest_info(&info), Some((h, &[0x5a; 28][..])));
+        }
+    }
+
+    #[test]
+    fn pbkdf2_over_the_new_hashes() {
+        // Expected values computed with Python's hashlib.pbkdf2_hmac (no published vector):
+        // "password" / "salt", 2 iterations, 40 bytes (two blocks, the second partial).
+        let mut out = [0u8; 40];
+        pbkdf2(HashAlg::Sha3_224, b"password", b"salt", 2, &mut out).unwrap();
+        assert_eq!(
+            hex(&out),
+            "7979d7e05025f5b056e995939694ad55c644f43f1f748895c4ca881177e246578ec1abe6b65f15ec"
+        );
+        pbkdf2(HashAlg::Sha512_224, b"password", b"salt", 2, &mut out).unwrap();
+        assert_eq!(
+            hex(&out),
+            "b8878ac5e4509c165c1b508961fa3c3afcef3f37b7b081874e718d8daea670147a7b33584f131f9f"
+        );
     }
 
     #[test]

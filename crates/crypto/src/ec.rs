@@ -116,7 +116,7 @@ impl Curve {
         } else {
             buf[n - data.len()..n].copy_from_slice(data);
         }
-        Ok(Digest::import_less_safe(&buf[..n], h.aws())?)
+        Ok(Digest::import_less_safe(&buf[..n], h.aws().ok_or(CryptoError::InvalidParameter)?)?)
     }
 
     /// Signature length (r‖s).

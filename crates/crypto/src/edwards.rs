@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::CryptoError;
 use crate::der;
+use crate::locked::SecretBytes;
 
 /// Which 25519 algorithm CKA_EC_PARAMS names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,17 +52,20 @@ pub fn unwrap_public(input: &[u8]) -> Option<[u8; 32]> {
 /// An Ed25519 private key.
 pub struct Ed25519Private {
     pair: Ed25519KeyPair,
-    seed: Zeroizing<[u8; 32]>,
+    /// Our copy of the seed (AWS-LC keeps its own inside `pair`).
+    seed: SecretBytes,
     public: [u8; 32],
 }
 
 impl Ed25519Private {
     /// From the 32-byte seed.
     pub fn new(seed: &[u8]) -> Result<Self, CryptoError> {
-        let seed: [u8; 32] = seed.try_into().map_err(|_| CryptoError::InvalidKey)?;
-        let pair = Ed25519KeyPair::from_seed_unchecked(&seed)?;
+        if seed.len() != 32 {
+            return Err(CryptoError::InvalidKey);
+        }
+        let pair = Ed25519KeyPair::from_seed_unchecked(seed)?;
         let public = pair.public_key().as_ref().try_into().map_err(|_| CryptoError::Backend)?;
-        Ok(Self { pair, seed: Zeroizing::new(seed), public })
+        Ok(Self { pair, seed: SecretBytes::from(seed), public })
     }
 
     /// Generate from the DRBG, with a pairwise-consistency test.
@@ -75,7 +79,7 @@ impl Ed25519Private {
 
     /// The seed (CKA_VALUE).
     pub fn seed(&self) -> &[u8] {
-        &*self.seed
+        &self.seed
     }
 
     /// The public key.
@@ -90,7 +94,7 @@ impl Ed25519Private {
 
     /// PKCS#8 (RFC 8410), for wrapping.
     pub fn to_pkcs8(&self) -> Zeroizing<Vec<u8>> {
-        let inner = Zeroizing::new(der::octet_string(&*self.seed));
+        let inner = Zeroizing::new(der::octet_string(&self.seed));
         Zeroizing::new(der::pkcs8(der::oid::ED25519, &[], &inner))
     }
 }
@@ -108,18 +112,21 @@ pub fn ed25519_verify(public: &[u8; 32], msg: &[u8], signature: &[u8]) -> Result
 /// An X25519 private key.
 pub struct X25519Private {
     key: agreement::PrivateKey,
-    bytes: Zeroizing<[u8; 32]>,
+    /// Our copy of the private value (AWS-LC keeps its own inside `key`).
+    bytes: SecretBytes,
     public: [u8; 32],
 }
 
 impl X25519Private {
     /// From the 32-byte private value.
     pub fn new(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let b: [u8; 32] = bytes.try_into().map_err(|_| CryptoError::InvalidKey)?;
-        let key = agreement::PrivateKey::from_private_key(&agreement::X25519, &b)?;
+        if bytes.len() != 32 {
+            return Err(CryptoError::InvalidKey);
+        }
+        let key = agreement::PrivateKey::from_private_key(&agreement::X25519, bytes)?;
         let public =
             key.compute_public_key()?.as_ref().try_into().map_err(|_| CryptoError::Backend)?;
-        Ok(Self { key, bytes: Zeroizing::new(b), public })
+        Ok(Self { key, bytes: SecretBytes::from(bytes), public })
     }
 
     /// Generate from the DRBG.
@@ -130,7 +137,7 @@ impl X25519Private {
 
     /// The private value (CKA_VALUE).
     pub fn bytes(&self) -> &[u8] {
-        &*self.bytes
+        &self.bytes
     }
 
     /// The public value.
@@ -149,7 +156,7 @@ impl X25519Private {
 
     /// PKCS#8 (RFC 8410), for wrapping.
     pub fn to_pkcs8(&self) -> Zeroizing<Vec<u8>> {
-        let inner = Zeroizing::new(der::octet_string(&*self.bytes));
+        let inner = Zeroizing::new(der::octet_string(&self.bytes));
         Zeroizing::new(der::pkcs8(der::oid::X25519, &[], &inner))
     }
 }

@@ -9,7 +9,8 @@
 //! (the entropy module that follows this one).
 
 use aws_lc_rs::hmac;
-use zeroize::Zeroize;
+
+use crate::locked::SecretBytes;
 
 /// Security strength in bytes (SHA-256: 256 bits).
 pub const SECURITY_STRENGTH: usize = 32;
@@ -29,10 +30,11 @@ pub enum DrbgError {
     RequestTooLarge,
 }
 
-/// The working state: key `K`, value `V` and the reseed counter. Zeroized on drop.
+/// The working state: key `K`, value `V` and the reseed counter. `K` and `V` live in
+/// [`SecretBytes`]: zeroized on drop, and in locked pages when a page locker is installed.
 pub struct HmacDrbg {
-    k: [u8; OUT_LEN],
-    v: [u8; OUT_LEN],
+    k: SecretBytes,
+    v: SecretBytes,
     reseed_counter: u64,
 }
 
@@ -45,28 +47,18 @@ impl std::fmt::Debug for HmacDrbg {
     }
 }
 
-impl Drop for HmacDrbg {
-    fn drop(&mut self) {
-        self.k.zeroize();
-        self.v.zeroize();
-    }
-}
-
-fn hmac_parts(key: &[u8; OUT_LEN], parts: &[&[u8]]) -> [u8; OUT_LEN] {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key);
-    let mut ctx = hmac::Context::with_key(&key);
-    for p in parts {
-        ctx.update(p);
-    }
-    let mut out = [0u8; OUT_LEN];
-    out.copy_from_slice(ctx.sign().as_ref());
-    out
+/// `V = HMAC(K, V)`, written straight into `V`'s buffer (no copy of the state elsewhere).
+fn advance_v(key: &hmac::Key, v: &mut [u8]) {
+    let tag = hmac::sign(key, v);
+    v.copy_from_slice(tag.as_ref());
 }
 
 impl HmacDrbg {
     /// Instantiate from entropy, a nonce and an optional personalization string.
     pub fn new(entropy: &[u8], nonce: &[u8], personalization: &[u8]) -> Self {
-        let mut d = Self { k: [0u8; OUT_LEN], v: [1u8; OUT_LEN], reseed_counter: 1 };
+        let mut v = SecretBytes::zeroed(OUT_LEN);
+        v.fill(1);
+        let mut d = Self { k: SecretBytes::zeroed(OUT_LEN), v, reseed_counter: 1 };
         d.update(&[entropy, nonce, personalization]);
         d
     }
@@ -86,7 +78,7 @@ impl HmacDrbg {
                 ctx.update(p);
             }
             self.k.copy_from_slice(ctx.sign().as_ref());
-            self.v = hmac_parts(&self.k, &[&self.v]);
+            advance_v(&hmac::Key::new(hmac::HMAC_SHA256, &self.k), &mut self.v);
         }
     }
 
@@ -115,8 +107,7 @@ impl HmacDrbg {
         // One key schedule for the whole request: K does not change until the update below.
         let key = hmac::Key::new(hmac::HMAC_SHA256, &self.k);
         for chunk in out.chunks_mut(OUT_LEN) {
-            let tag = hmac::sign(&key, &self.v);
-            self.v.copy_from_slice(tag.as_ref());
+            advance_v(&key, &mut self.v);
             chunk.copy_from_slice(&self.v[..chunk.len()]);
         }
         self.update(&[additional]);

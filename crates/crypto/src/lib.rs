@@ -16,6 +16,8 @@ pub mod error;
 pub mod hash;
 pub mod hmac_drbg;
 pub mod integrity;
+pub mod kbkdf;
+pub mod locked;
 pub mod pin_kdf;
 pub mod rng;
 pub mod rsa;

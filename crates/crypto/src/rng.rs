@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use crate::CryptoError;
 use crate::entropy::{HealthFailure, HealthTested, OsEntropy};
 use crate::hmac_drbg::{HmacDrbg, MAX_REQUEST, SECURITY_STRENGTH};
+use crate::locked::SecretBytes;
 
 /// Bumped in a forked child: every thread's DRBG re-instantiates.
 static FORK_EPOCH: AtomicU64 = AtomicU64::new(0);
@@ -25,13 +26,15 @@ static INSTANCES: AtomicU64 = AtomicU64::new(0);
 /// Small requests are served from a block generated ahead (one DRBG call per 1 KiB instead
 /// of one per request); served bytes are zeroized at once, and the block is discarded on
 /// reseed, on request for prediction resistance, and after fork (the whole state is).
+/// It is future output, so it lives in a [`SecretBytes`] like the DRBG state.
 const BLOCK: usize = 1024;
 
 struct ThreadRng {
     epoch: u64,
     drbg: HmacDrbg,
     source: HealthTested<OsEntropy>,
-    block: zeroize::Zeroizing<[u8; BLOCK]>,
+    /// Always `BLOCK` bytes long, except while it is being refilled.
+    block: SecretBytes,
     /// Bytes of `block` already served (BLOCK: empty).
     used: usize,
 }
@@ -92,7 +95,7 @@ fn instantiate(epoch: u64) -> Result<ThreadRng, CryptoError> {
     source.fill(seed.as_mut()).map_err(latch)?;
     let (entropy, nonce) = seed.split_at(SECURITY_STRENGTH);
     let drbg = HmacDrbg::new(entropy, nonce, &personalization());
-    Ok(ThreadRng { epoch, drbg, source, block: zeroize::Zeroizing::new([0u8; BLOCK]), used: BLOCK })
+    Ok(ThreadRng { epoch, drbg, source, block: SecretBytes::zeroed(BLOCK), used: BLOCK })
 }
 
 fn with_rng<T>(f: impl FnOnce(&mut ThreadRng) -> Result<T, CryptoError>) -> Result<T, CryptoError> {
@@ -137,9 +140,17 @@ fn generate(rng: &mut ThreadRng, out: &mut [u8]) -> Result<(), CryptoError> {
     let mut done = 0;
     while done < out.len() {
         if rng.used == BLOCK {
-            let mut fresh = zeroize::Zeroizing::new([0u8; BLOCK]);
-            drbg_generate(rng, fresh.as_mut())?;
+            // Refill in place, with the block taken out for the duration: a reseed inside
+            // `drbg_generate` clears `rng.block`, which must not be the buffer being written.
+            // The empty placeholder allocates nothing and is never reported to the locker.
+            let mut fresh = std::mem::replace(&mut rng.block, SecretBytes::zeroed(0));
+            let filled = drbg_generate(rng, &mut fresh);
             rng.block = fresh;
+            if let Err(e) = filled {
+                // A partial block is never served.
+                rng.block.fill(0);
+                return Err(e);
+            }
             rng.used = 0;
         }
         let n = (out.len() - done).min(BLOCK - rng.used);

@@ -9,6 +9,7 @@
 //! approved mode.
 
 mod asymmetric;
+mod kdf;
 mod symmetric;
 
 use crate::entropy::{EntropySource, HealthFailure, HealthTested, OsEntropy};
@@ -148,6 +149,12 @@ pub const KATS: &[Kat] = &[
         source: "NIST CAVP SHA3_256ShortMsg.rsp, Len = 8",
         run: symmetric::sha3_256,
     },
+    Kat {
+        name: "sha512_224",
+        source: "NIST CAVP SHA512_224ShortMsg.rsp, Len = 8",
+        run: kdf::sha512_224,
+    },
+    Kat { name: "sha3_224", source: "NIST CAVP SHA3_224ShortMsg.rsp, Len = 8", run: kdf::sha3_224 },
     Kat { name: "hmac_sha256", source: "RFC 4231 test case 2", run: kat_hmac_sha256 },
     Kat { name: "hmac_sha512", source: "RFC 4231 test case 2", run: symmetric::hmac_sha512 },
     Kat {
@@ -177,11 +184,31 @@ pub const KATS: &[Kat] = &[
     },
     Kat { name: "aes_cmac", source: "SP 800-38B D.1 example 2", run: symmetric::aes_cmac },
     Kat {
+        name: "aes_ccm",
+        source: "SP 800-38C appendix C.2 (AES-128-CCM, encrypt and decrypt)",
+        run: symmetric::aes_ccm,
+    },
+    Kat {
+        name: "aes_cts",
+        source: "RFC 3962 appendix B, 31-byte case, in CS-1 order (encrypt and decrypt)",
+        run: symmetric::aes_cts,
+    },
+    Kat {
+        name: "aes_gcm_stream",
+        source: "NIST CAVP gcmEncryptExtIV128.rsp [IVlen = 8, PTlen = 128, AADlen = 128] Count 0",
+        run: symmetric::aes_gcm_stream,
+    },
+    Kat {
         name: "chacha20_poly1305",
         source: "RFC 8439 section 2.8.2",
         run: symmetric::chacha20_poly1305,
     },
     Kat { name: "pbkdf2", source: "RFC 6070 test vector 2", run: symmetric::pbkdf2 },
+    Kat {
+        name: "kbkdf_hmac_sha256",
+        source: "NIST CAVP KBKDF-CTR [HMAC_SHA256] [AFTER_FIXED] [RLEN=32_BITS] COUNT=30",
+        run: kdf::kbkdf_hmac_sha256,
+    },
     Kat {
         name: "hmac_drbg",
         source: "NIST CAVP HMAC_DRBG.rsp [SHA-256] no reseed, count 0 (separate instance)",

@@ -1,21 +1,25 @@
 //! AES: the key type and its modes (block modes, GCM, key wrap, CMAC).
 
+pub mod ccm;
 pub mod cmac;
+pub mod cts;
 pub mod gcm;
+pub mod gcm_stream;
+pub mod mac;
 pub mod modes;
 pub mod wrap;
 
 use aws_lc_rs::cipher::{self, EncryptingKey, EncryptionContext, UnboundCipherKey};
-use zeroize::Zeroizing;
 
 use crate::CryptoError;
+use crate::locked::SecretBytes;
 
 /// The AES block size.
 pub const BLOCK: usize = 16;
 
 /// An AES key (128, 192 or 256 bits) with its GCM key schedule prepared once.
 pub struct AesKey {
-    bytes: Zeroizing<Vec<u8>>,
+    bytes: SecretBytes,
     gcm: aws_lc_rs::aead::LessSafeKey,
 }
 
@@ -29,7 +33,7 @@ impl AesKey {
             _ => return Err(CryptoError::InvalidLength),
         };
         let gcm = aws_lc_rs::aead::LessSafeKey::new(aws_lc_rs::aead::UnboundKey::new(alg, bytes)?);
-        Ok(Self { bytes: Zeroizing::new(bytes.to_vec()), gcm })
+        Ok(Self { bytes: SecretBytes::from(bytes), gcm })
     }
 
     /// The key bytes.

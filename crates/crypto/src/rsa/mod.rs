@@ -197,7 +197,8 @@ impl PublicKey {
         }
         if let Some((h, dg)) = HashAlg::parse_digest_info(t) {
             if let Some(v) = self.verifier(false, h) {
-                let d = aws_lc_rs::digest::Digest::import_less_safe(dg, h.aws())?;
+                let alg = h.aws().ok_or(CryptoError::InvalidParameter)?;
+                let d = aws_lc_rs::digest::Digest::import_less_safe(dg, alg)?;
                 return v.verify_digest_sig(&d, signature).map_err(|_| CryptoError::BadSignature);
             }
         }
@@ -231,7 +232,8 @@ impl PublicKey {
         }
         if mgf == hash && salt_len == hash.output_len() {
             if let Some(v) = self.verifier(true, hash) {
-                let d = aws_lc_rs::digest::Digest::import_less_safe(m_hash, hash.aws())?;
+                let alg = hash.aws().ok_or(CryptoError::InvalidParameter)?;
+                let d = aws_lc_rs::digest::Digest::import_less_safe(m_hash, alg)?;
                 return v.verify_digest_sig(&d, signature).map_err(|_| CryptoError::BadSignature);
             }
         }
@@ -322,7 +324,8 @@ impl PrivateKey {
                 _ => None,
             };
             if let Some(enc) = enc {
-                let d = aws_lc_rs::digest::Digest::import_less_safe(dg, h.aws())?;
+                let alg = h.aws().ok_or(CryptoError::InvalidParameter)?;
+                let d = aws_lc_rs::digest::Digest::import_less_safe(dg, alg)?;
                 let mut out = vec![0u8; self.public.k()];
                 self.pair.sign_digest(enc, &d, &mut out)?;
                 return Ok(out);
@@ -350,7 +353,8 @@ impl PrivateKey {
                 _ => None,
             };
             if let Some(enc) = enc {
-                let d = aws_lc_rs::digest::Digest::import_less_safe(m_hash, hash.aws())?;
+                let alg = hash.aws().ok_or(CryptoError::InvalidParameter)?;
+                let d = aws_lc_rs::digest::Digest::import_less_safe(m_hash, alg)?;
                 let mut out = vec![0u8; self.public.k()];
                 self.pair.sign_digest(enc, &d, &mut out)?;
                 return Ok(out);

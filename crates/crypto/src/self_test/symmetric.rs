@@ -138,6 +138,64 @@ pub fn aes_cmac(corrupt: bool) -> bool {
     m.finish().ok() == Some(expect("070a16b46b4d4144f79bdd9dd04a287c", corrupt))
 }
 
+/// SP 800-38C appendix C.2 (AES-128-CCM, 8-byte nonce, 16-byte AAD and payload, 6-byte
+/// tag): seal and compare, then open the published ciphertext.
+pub fn aes_ccm(corrupt: bool) -> bool {
+    use crate::aes::ccm;
+    let Ok(key) = AesKey::new(&hex("404142434445464748494a4b4c4d4e4f")) else { return false };
+    let pt = hex("202122232425262728292a2b2c2d2e2f");
+    let Ok(p) = ccm::CcmParams::new(
+        &hex("1011121314151617"),
+        &hex("000102030405060708090a0b0c0d0e0f"),
+        pt.len() as u64,
+        6,
+    ) else {
+        return false;
+    };
+    let want = "d2a1f0e051ea5f62081a7792073d593d1fc64fbfaccd";
+    ccm::seal(&key, &p, &pt).ok() == Some(expect(want, corrupt))
+        && ccm::open(&key, &p, &hex(want)).ok() == Some(pt)
+}
+
+/// RFC 3962 appendix B, 31-byte case, rearranged from its CS-3 order to CS-1 (see
+/// tests/vectors/aes_cts.txt): encrypt through the multi-part operation, decrypt one-shot.
+pub fn aes_cts(corrupt: bool) -> bool {
+    use crate::aes::cts;
+    let Ok(key) = AesKey::new(&hex("636869636b656e207465726979616b69")) else { return false };
+    let pt = b"I would like the General Gau's ";
+    let want = "97687268d6ecccc0c07b25e25ecfe5fc00783e0efdb2c1d445d4c8eff7ed22";
+    let Ok(mut op) = cts::CtsOp::new(&key, [0; 16], true) else { return false };
+    let (a, b) = pt.split_at(20);
+    let encrypted = (|| {
+        let mut out = op.update(a).ok()?;
+        out.extend(op.update(b).ok()?);
+        out.extend(op.finish().ok()?);
+        Some(out)
+    })();
+    encrypted == Some(expect(want, corrupt))
+        && cts::decrypt(&key, &[0; 16], &hex(want)).ok().as_deref() == Some(&pt[..])
+}
+
+/// NIST CAVP gcmEncryptExtIV128.rsp [Keylen = 128, IVlen = 8, PTlen = 128, AADlen = 128,
+/// Taglen = 128] Count = 0 (a one-byte IV) through the multi-part encryptor, in two parts.
+pub fn aes_gcm_stream(corrupt: bool) -> bool {
+    use crate::aes::{gcm::GcmParams, gcm_stream::GcmEncryptor};
+    let Ok(key) = AesKey::new(&hex("83f9d97d4ab759fddcc3ef54a0e2a8ec")) else { return false };
+    let Ok(p) = GcmParams::new(&hex("cf"), &hex("6dd49eaeb4103dac8f97e3234946dd2d"), 128) else {
+        return false;
+    };
+    let pt = hex("77e6329cf9424f71c808df9170bfd298");
+    let Ok(mut enc) = GcmEncryptor::new(&key, &p) else { return false };
+    let sealed = (|| {
+        let mut out = enc.update(&pt[..5]).ok()?;
+        out.extend(enc.update(&pt[5..]).ok()?);
+        out.extend(enc.finish().ok()?);
+        Some(out)
+    })();
+    sealed
+        == Some(expect("50de86a7a92a8a5ea33db5696b96cd77aa181e84bc8b4bf5a68927c409d422cb", corrupt))
+}
+
 /// RFC 8439 section 2.8.2: ChaCha20-Poly1305 seal (tag compared) and open.
 pub fn chacha20_poly1305(corrupt: bool) -> bool {
     let Ok(key) = crate::chacha::ChaChaKey::new(&hex(
