@@ -9,6 +9,7 @@ pub mod functions;
 mod libpath;
 mod logger;
 pub mod mech;
+mod mlock;
 mod post;
 pub mod ptr;
 pub mod rv;

@@ -61,9 +61,13 @@ extern "C" fn before_fork() {
         // could break guards, and the matching unlocks below release exactly these.
         unsafe { shard.0.raw().lock_exclusive() };
     }
+    // Last: threads inside a call may still be creating or dropping secrets until the
+    // shards are ours; the page table's critical sections take no other lock.
+    crate::mlock::before_fork();
 }
 
 extern "C" fn after_fork_parent() {
+    crate::mlock::after_fork_parent();
     for shard in &STATE {
         // SAFETY: `before_fork` took every exclusive lock on this thread; none was released.
         unsafe { shard.0.raw().unlock_exclusive() };
@@ -73,6 +77,7 @@ extern "C" fn after_fork_parent() {
 extern "C" fn after_fork_child() {
     FORK_GEN.fetch_add(1, Ordering::AcqRel);
     craton_crypto::rng::note_fork();
+    crate::mlock::after_fork_child();
     for shard in &STATE {
         // SAFETY: the forking thread (now the child's only thread) holds every lock from
         // `before_fork`.

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use craton_crypto::aead;
+use craton_crypto::locked::SecretBytes;
 
 use crate::attrs::Attributes;
 use crate::error::{Error, Result};
@@ -54,8 +55,22 @@ pub struct Entry {
 pub struct Login {
     /// SO or user.
     pub role: Role,
-    /// The unwrapped master key.
-    pub master_key: MasterKey,
+    /// The unwrapped master key, for as long as the login lasts: zeroized at logout, and in
+    /// locked pages when the library installed a page locker.
+    master_key: SecretBytes,
+}
+
+impl Login {
+    /// A login by `role`; keeps its own copy of `master_key`.
+    pub fn new(role: Role, master_key: &MasterKey) -> Self {
+        Self { role, master_key: SecretBytes::from(&master_key[..]) }
+    }
+
+    /// The master key.
+    pub fn master_key(&self) -> Result<&[u8; 32]> {
+        // Always 32 bytes (the constructor takes an array); no panic path all the same.
+        self.master_key.as_array().ok_or(Error::GeneralError)
+    }
 }
 
 /// The in-memory state of one slot's token.
@@ -169,7 +184,7 @@ impl TokenCache {
     fn open_row(&self, row: &ObjectRow) -> Option<Attributes> {
         let mut attrs = Attributes::decode(&row.public_attrs)?;
         if let Some(sealed) = &row.sealed {
-            let mk = &self.login.as_ref()?.master_key;
+            let mk = self.login.as_ref()?.master_key().ok()?;
             let aad = object_aad(&self.uid, row.id, row.version);
             let Ok(plain) = aead::open(mk, &aad, sealed) else {
                 log::error!(

@@ -8,6 +8,7 @@ use craton_crypto::aes::AesKey;
 use craton_crypto::chacha::ChaChaKey;
 use craton_crypto::digest::{HashAlg, HmacKey};
 use craton_crypto::edwards::{self, Ed25519Private, X25519Private};
+use craton_crypto::locked::SecretBytes;
 use craton_crypto::{der, ec, rsa};
 use zeroize::Zeroizing;
 
@@ -19,7 +20,8 @@ use crate::types::{AttrType, KeyType, ObjectClass};
 pub struct SecretKey {
     /// `CKK_*`.
     pub key_type: KeyType,
-    bytes: Zeroizing<Vec<u8>>,
+    /// Zeroized on drop; in locked pages when the library installed a page locker.
+    bytes: SecretBytes,
     aes: Option<AesKey>,
     chacha: Option<ChaChaKey>,
     hmac: [OnceLock<HmacKey>; HashAlg::ALL.len()],
@@ -42,7 +44,7 @@ impl SecretKey {
         }
         Ok(Self {
             key_type,
-            bytes: Zeroizing::new(bytes.to_vec()),
+            bytes: SecretBytes::from(bytes),
             aes,
             chacha,
             hmac: Default::default(),

@@ -177,7 +177,7 @@ impl Module {
         if cache.uid != uid {
             return Err(Error::TokenNotRecognized);
         }
-        cache.set_login(Login { role, master_key: mk })?;
+        cache.set_login(Login::new(role, &mk))?;
         log::info!("slot {slot}: {} logged in", role_name(role));
         Ok(())
     }
@@ -209,7 +209,7 @@ impl Module {
         let cache = t.read();
         match &cache.login {
             Some(l) if want.is_none_or(|r| r == l.role) => {
-                Ok((Zeroizing::new(*l.master_key), cache.uid.clone()))
+                Ok((Zeroizing::new(*l.master_key()?), cache.uid.clone()))
             }
             _ => Err(Error::UserNotLoggedIn),
         }

@@ -86,7 +86,7 @@ impl Module {
     fn master_key(ctx: &Ctx) -> Result<(MasterKey, Vec<u8>)> {
         let c = ctx.token.read();
         let l = c.login.as_ref().ok_or(Error::UserNotLoggedIn)?;
-        Ok((zeroize::Zeroizing::new(*l.master_key), c.uid.clone()))
+        Ok((zeroize::Zeroizing::new(*l.master_key()?), c.uid.clone()))
     }
 
     /// Split for storage: a private object is sealed whole (its clear encoding is zeroized

@@ -50,6 +50,9 @@ pub unsafe extern "C" fn C_Initialize(pInitArgs: CK_VOID_PTR) -> CK_RV {
     guard("C_Initialize", || {
         check_init_args(pInitArgs)?;
         let config = load_config()?;
+        // Before the self-tests and the module create any secret; after the logger is set
+        // up, so that a refusal to lock is reported at the configured level.
+        crate::mlock::install();
         let approved = config.security.approved_mode;
         state::initialize(
             || crate::post::run(approved),
