@@ -1,16 +1,21 @@
-//! Message digests against NIST CAVP SHAVS / SHA-3 vectors (tests/vectors/digests.rsp):
+//! Message digests against NIST CAVP SHAVS / SHA-3 vectors (tests/vectors/digests.rsp, and
+//! digests_extra.rsp for SHA-512/224 and SHA3-224):
 //! single-part C_Digest and multi-part C_DigestUpdate in uneven pieces must both give
 //! the published digest.
 
 use craton_blackbox::TestToken;
 use craton_blackbox::kat::{Vectors, plain_mechanism, to_hex, uneven_chunks, user_session};
 use cryptoki::mechanism::Mechanism;
-use pkcs11_sys::{CKM_SHA3_256, CKM_SHA3_512};
+use pkcs11_sys::{CKM_SHA3_224, CKM_SHA3_256, CKM_SHA3_512, CKM_SHA512_224};
 
 fn check(section: &str, mech: &Mechanism<'_>) {
+    check_file("digests.rsp", section, mech);
+}
+
+fn check_file(file: &str, section: &str, mech: &Mechanism<'_>) {
     let t = TestToken::new();
     let s = user_session(&t);
-    let vectors = Vectors::load("digests.rsp");
+    let vectors = Vectors::load(file);
     let cases = vectors.section(section);
     for c in &cases {
         let len = usize::try_from(c.num("Len")).unwrap();
@@ -63,4 +68,14 @@ fn sha3_256() {
 #[test]
 fn sha3_512() {
     check("SHA3-512", &plain_mechanism(CKM_SHA3_512));
+}
+
+#[test]
+fn sha512_224() {
+    check_file("digests_extra.rsp", "SHA-512/224", &plain_mechanism(CKM_SHA512_224));
+}
+
+#[test]
+fn sha3_224() {
+    check_file("digests_extra.rsp", "SHA3-224", &plain_mechanism(CKM_SHA3_224));
 }

@@ -6,8 +6,8 @@
 use craton_blackbox::TestToken;
 use craton_blackbox::expect_rv;
 use craton_blackbox::kat::{
-    SIGNATURE_REJECTED, Vectors, expect_one_of, flip, generic_secret, raw_mechanism, to_hex,
-    uneven_chunks, user_session,
+    SIGNATURE_REJECTED, Vectors, expect_one_of, flip, generic_secret, plain_mechanism,
+    raw_mechanism, to_hex, uneven_chunks, user_session,
 };
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
@@ -24,9 +24,13 @@ fn sign_multipart(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, msg: &[u
 }
 
 fn check(section: &str, full: &Mechanism<'_>, general: CK_MECHANISM_TYPE) {
+    check_file("hmac.txt", section, full, general);
+}
+
+fn check_file(file: &str, section: &str, full: &Mechanism<'_>, general: CK_MECHANISM_TYPE) {
     let t = TestToken::new();
     let s = user_session(&t);
-    let vectors = Vectors::load("hmac.txt");
+    let vectors = Vectors::load(file);
     let cases = vectors.section(section);
     let mut truncated = 0;
     for c in &cases {
@@ -103,4 +107,40 @@ fn hmac_sha384_rfc4231() {
 #[test]
 fn hmac_sha512_rfc4231() {
     check("SHA-512", &Mechanism::Sha512Hmac, CKM_SHA512_HMAC_GENERAL);
+}
+
+/// SHA-512/t and SHA-3 HMACs (tests/vectors/hmac_extra.txt): RFC 4231 inputs with computed
+/// answers, and Wycheproof cases where published.
+fn extra(section: &str, full: CK_MECHANISM_TYPE, general: CK_MECHANISM_TYPE) {
+    check_file("hmac_extra.txt", section, &plain_mechanism(full), general);
+}
+
+#[test]
+fn hmac_sha512_224() {
+    extra("SHA-512/224", CKM_SHA512_224_HMAC, CKM_SHA512_224_HMAC_GENERAL);
+}
+
+#[test]
+fn hmac_sha512_256() {
+    extra("SHA-512/256", CKM_SHA512_256_HMAC, CKM_SHA512_256_HMAC_GENERAL);
+}
+
+#[test]
+fn hmac_sha3_224() {
+    extra("SHA3-224", CKM_SHA3_224_HMAC, CKM_SHA3_224_HMAC_GENERAL);
+}
+
+#[test]
+fn hmac_sha3_256() {
+    extra("SHA3-256", CKM_SHA3_256_HMAC, CKM_SHA3_256_HMAC_GENERAL);
+}
+
+#[test]
+fn hmac_sha3_384() {
+    extra("SHA3-384", CKM_SHA3_384_HMAC, CKM_SHA3_384_HMAC_GENERAL);
+}
+
+#[test]
+fn hmac_sha3_512() {
+    extra("SHA3-512", CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL);
 }

@@ -1,6 +1,7 @@
 //! Mechanism parameters read from caller memory once, at `*Init`, into typed values.
 
-use craton_token::mechanism::{self, HkdfSalt, Mechanism, Param, ParamKind, Password};
+use craton_token::mechanism::{self, HkdfSalt, KbkdfData, Mechanism, Param, ParamKind, Password};
+use craton_token::message::{Aead, AeadMessage};
 use craton_token::ops::Out;
 use craton_token::{Error, Result};
 use pkcs11_sys::*;
@@ -179,6 +180,20 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
                 aad: unsafe { bytes(p.pAAD, p.ulAADLen) }?,
             }
         }
+        ParamKind::Ccm => {
+            // SAFETY: see above.
+            let c: CK_CCM_PARAMS = unsafe { param_struct(&m) }?;
+            Param::Ccm {
+                data_len: c.ulDataLen as u64,
+                // SAFETY: see above.
+                nonce: unsafe { bytes(c.pNonce, c.ulNonceLen) }?,
+                // SAFETY: see above.
+                aad: unsafe { bytes(c.pAAD, c.ulAADLen) }?,
+                mac_len: c.ulMACLen as u64,
+            }
+        }
+        // SAFETY: see above.
+        ParamKind::Kbkdf => unsafe { kbkdf(&m) }?,
         ParamKind::CbcData => {
             // SAFETY: see above.
             let p: CK_AES_CBC_ENCRYPT_DATA_PARAMS = unsafe { param_struct(&m) }?;
@@ -187,6 +202,80 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
         }
     };
     Ok(Mechanism { ty: m.mechanism as u64, param })
+}
+
+/// Largest number of data parameters or additional keys an SP 800-108 KDF may list.
+const KBKDF_LIST_MAX: CK_ULONG = 64;
+
+/// Read `CK_SP800_108_KDF_PARAMS`: the PRF, its data parameters, and the templates of any
+/// additional keys (their output handles are written by the caller of [`kbkdf_key_outputs`]).
+///
+/// # Safety
+/// As for [`read`].
+unsafe fn kbkdf(m: &CK_MECHANISM) -> Result<Param> {
+    // SAFETY: forwarded contract.
+    let p: CK_SP800_108_KDF_PARAMS = unsafe { param_struct(m) }?;
+    if p.ulNumberOfDataParams > KBKDF_LIST_MAX || p.ulAdditionalDerivedKeys > KBKDF_LIST_MAX {
+        return Err(Error::MechanismParamInvalid);
+    }
+    // SAFETY: forwarded contract (pDataParams holds ulNumberOfDataParams entries).
+    let list = unsafe { ptr::slice(p.pDataParams, p.ulNumberOfDataParams) }
+        .map_err(|_| Error::MechanismParamInvalid)?;
+    let mut data = Vec::with_capacity(list.len());
+    for d in list {
+        let pm = CK_MECHANISM { mechanism: 0, pParameter: d.pValue, ulParameterLen: d.ulValueLen };
+        data.push(match d.type_ {
+            CK_SP800_108_ITERATION_VARIABLE => {
+                // SAFETY: forwarded contract.
+                let f: CK_SP800_108_COUNTER_FORMAT = unsafe { param_struct(&pm) }?;
+                KbkdfData::Counter {
+                    little_endian: f.bLittleEndian != 0,
+                    width_bits: f.ulWidthInBits as u64,
+                }
+            }
+            CK_SP800_108_DKM_LENGTH => {
+                // SAFETY: forwarded contract.
+                let f: CK_SP800_108_DKM_LENGTH_FORMAT = unsafe { param_struct(&pm) }?;
+                KbkdfData::DkmLength {
+                    method: f.dkmLengthMethod as u64,
+                    little_endian: f.bLittleEndian != 0,
+                    width_bits: f.ulWidthInBits as u64,
+                }
+            }
+            CK_SP800_108_BYTE_ARRAY => {
+                // SAFETY: forwarded contract (pValue holds ulValueLen bytes).
+                let v = unsafe { bytes(d.pValue as *const u8, d.ulValueLen) }?;
+                KbkdfData::Bytes(v)
+            }
+            _ => return Err(Error::MechanismParamInvalid),
+        });
+    }
+    // SAFETY: forwarded contract (pAdditionalDerivedKeys holds ulAdditionalDerivedKeys).
+    let extra = unsafe { ptr::slice(p.pAdditionalDerivedKeys, p.ulAdditionalDerivedKeys) }
+        .map_err(|_| Error::MechanismParamInvalid)?;
+    let mut additional = Vec::with_capacity(extra.len());
+    for k in extra {
+        if k.phKey.is_null() {
+            return Err(Error::MechanismParamInvalid);
+        }
+        // SAFETY: each CK_DERIVED_KEY's template holds ulAttributeCount attributes.
+        additional.push(unsafe { ptr::read_template(k.pTemplate, k.ulAttributeCount) }?);
+    }
+    Ok(Param::Kbkdf { prf: p.prfType as u64, data, additional })
+}
+
+/// Where the handles of an SP 800-108 derivation's additional keys go.
+///
+/// # Safety
+/// `p` must satisfy [`read`]'s contract and have been read successfully by it.
+pub unsafe fn kbkdf_key_outputs(p: CK_MECHANISM_PTR) -> Result<Vec<CK_OBJECT_HANDLE_PTR>> {
+    // SAFETY: forwarded contract.
+    let m: CK_MECHANISM = unsafe { ptr::read(p) }?;
+    // SAFETY: forwarded contract.
+    let kp: CK_SP800_108_KDF_PARAMS = unsafe { param_struct(&m) }?;
+    // SAFETY: forwarded contract.
+    let extra = unsafe { ptr::slice(kp.pAdditionalDerivedKeys, kp.ulAdditionalDerivedKeys) }?;
+    Ok(extra.iter().map(|k| k.phKey).collect())
 }
 
 /// The mechanism of a `C_Message*Init`: known to the registry; its parameters come with
@@ -201,11 +290,11 @@ pub unsafe fn read_type(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
     Ok(Mechanism { ty: m.mechanism as u64, param: Param::None })
 }
 
-/// CK_GCM_MESSAGE_PARAMS of one message, with where to return the IV and the tag.
-pub struct GcmMessageArgs {
+/// The per-message parameters of an AEAD message, with where to return the IV and the tag.
+pub struct AeadMessageArgs {
     /// The parameters.
-    pub params: craton_token::message::GcmMessage,
-    /// The caller's IV buffer (the generated IV goes back there).
+    pub params: AeadMessage,
+    /// The caller's IV/nonce buffer (a generated IV goes back there).
     pub iv_out: *mut u8,
     /// The caller's tag buffer.
     pub tag: *mut u8,
@@ -213,29 +302,54 @@ pub struct GcmMessageArgs {
     pub tag_len: usize,
 }
 
-/// Read a per-message GCM parameter block.
+/// Read a per-message parameter block: CK_GCM_MESSAGE_PARAMS, CK_CCM_MESSAGE_PARAMS or
+/// CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS, as the operation's mechanism says.
 ///
 /// # Safety
-/// `p` must be NULL or valid for `len` bytes; its IV pointer valid for `ulIvLen` bytes.
-pub unsafe fn gcm_message(p: CK_VOID_PTR, len: CK_ULONG) -> Result<GcmMessageArgs> {
+/// `p` must be NULL or valid for `len` bytes; its IV/nonce pointer valid for its stated
+/// length.
+pub unsafe fn aead_message(aead: Aead, p: CK_VOID_PTR, len: CK_ULONG) -> Result<AeadMessageArgs> {
     let m = CK_MECHANISM { mechanism: 0, pParameter: p, ulParameterLen: len };
-    // SAFETY: forwarded contract.
-    let g: CK_GCM_MESSAGE_PARAMS = unsafe { param_struct(&m) }?;
-    // SAFETY: forwarded contract.
-    let iv = unsafe { bytes(g.pIv, g.ulIvLen) }?;
-    if g.pTag.is_null() || g.ulTagBits % 8 != 0 {
+    let (iv_ptr, iv_len, fixed, generator, tag, tag_len, data_len) = match aead {
+        Aead::Gcm => {
+            // SAFETY: forwarded contract.
+            let g: CK_GCM_MESSAGE_PARAMS = unsafe { param_struct(&m) }?;
+            if g.ulTagBits % 8 != 0 {
+                return Err(Error::MechanismParamInvalid);
+            }
+            let t = (g.ulTagBits / 8) as usize;
+            (g.pIv, g.ulIvLen, g.ulIvFixedBits, g.ivGenerator, g.pTag, t, None)
+        }
+        Aead::Ccm => {
+            // SAFETY: forwarded contract.
+            let c: CK_CCM_MESSAGE_PARAMS = unsafe { param_struct(&m) }?;
+            let d = Some(c.ulDataLen as u64);
+            let t = usize::try_from(c.ulMACLen).map_err(|_| Error::MechanismParamInvalid)?;
+            (c.pNonce, c.ulNonceLen, c.ulNonceFixedBits, c.nonceGenerator, c.pMAC, t, d)
+        }
+        Aead::ChaCha => {
+            // SAFETY: forwarded contract.
+            let c: CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS = unsafe { param_struct(&m) }?;
+            let t = craton_crypto::chacha::TAG_LEN;
+            (c.pNonce, c.ulNonceLen, 0, CKG_NO_GENERATE, c.pTag, t, None)
+        }
+    };
+    if tag.is_null() {
         return Err(Error::MechanismParamInvalid);
     }
-    Ok(GcmMessageArgs {
-        params: craton_token::message::GcmMessage {
+    // SAFETY: forwarded contract.
+    let iv = unsafe { bytes(iv_ptr, iv_len) }?;
+    Ok(AeadMessageArgs {
+        params: AeadMessage {
             iv,
-            iv_fixed_bits: g.ulIvFixedBits as u64,
-            generator: g.ivGenerator as u64,
-            tag_bits: g.ulTagBits as u64,
+            iv_fixed_bits: fixed as u64,
+            generator: generator as u64,
+            tag_len,
+            data_len,
         },
-        iv_out: g.pIv,
-        tag: g.pTag,
-        tag_len: (g.ulTagBits / 8) as usize,
+        iv_out: iv_ptr,
+        tag,
+        tag_len,
     })
 }
 

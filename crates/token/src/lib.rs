@@ -7,6 +7,7 @@ pub mod attrs;
 pub mod cache;
 pub mod config;
 pub mod crypto;
+pub mod derive_kdf;
 pub mod error;
 pub mod fsperm;
 pub mod keygen;

@@ -38,6 +38,10 @@ pub enum ParamKind {
     Pbkdf2,
     /// `CK_SALSA20_CHACHA20_POLY1305_PARAMS`.
     ChaCha,
+    /// `CK_CCM_PARAMS`.
+    Ccm,
+    /// `CK_SP800_108_KDF_PARAMS`.
+    Kbkdf,
 }
 
 /// A typed, validated-shape parameter (decoded once at `*Init`).
@@ -125,6 +129,26 @@ pub enum Param {
         /// AAD.
         aad: Vec<u8>,
     },
+    /// AES-CCM.
+    Ccm {
+        /// The message length the caller declares.
+        data_len: u64,
+        /// Nonce.
+        nonce: Vec<u8>,
+        /// AAD.
+        aad: Vec<u8>,
+        /// MAC (tag) length in bytes.
+        mac_len: u64,
+    },
+    /// SP 800-108 counter-mode KDF.
+    Kbkdf {
+        /// `CKM_*` of the PRF (an HMAC or CKM_AES_CMAC).
+        prf: u64,
+        /// The PRF input, in order.
+        data: Vec<KbkdfData>,
+        /// Templates of the additional keys derived after the first.
+        additional: Vec<Vec<(crate::types::AttrType, Vec<u8>)>>,
+    },
     /// AES-CBC key derivation: IV and data.
     CbcData {
         /// IV.
@@ -142,6 +166,29 @@ impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Password(..)")
     }
+}
+
+/// One `CK_PRF_DATA_PARAM` of an SP 800-108 KDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KbkdfData {
+    /// `CK_SP800_108_ITERATION_VARIABLE`: the counter, as `CK_SP800_108_COUNTER_FORMAT`.
+    Counter {
+        /// Little-endian encoding.
+        little_endian: bool,
+        /// Width in bits.
+        width_bits: u64,
+    },
+    /// `CK_SP800_108_DKM_LENGTH`, as `CK_SP800_108_DKM_LENGTH_FORMAT`.
+    DkmLength {
+        /// `CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS` or `..._SUM_OF_SEGMENTS`.
+        method: u64,
+        /// Little-endian encoding.
+        little_endian: bool,
+        /// Width in bits.
+        width_bits: u64,
+    },
+    /// `CK_SP800_108_BYTE_ARRAY`.
+    Bytes(Vec<u8>),
 }
 
 /// Where HKDF's salt comes from.
@@ -253,6 +300,10 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_AES_CBC_PAD, "AES_CBC_PAD", 16, 32, E | D | W | U, P::Iv16),
     m(sys::CKM_AES_CTR, "AES_CTR", 16, 32, E | D, P::Ctr),
     m(sys::CKM_AES_GCM, "AES_GCM", 16, 32, E | D | W | U | ME, P::Gcm),
+    m(sys::CKM_AES_CCM, "AES_CCM", 16, 32, E | D | ME, P::Ccm),
+    m(sys::CKM_AES_CTS, "AES_CTS", 16, 32, E | D, P::Iv16),
+    m(sys::CKM_AES_MAC, "AES_MAC", 16, 32, S | V, P::None),
+    m(sys::CKM_AES_MAC_GENERAL, "AES_MAC_GENERAL", 16, 32, S | V, P::MacLen),
     m(sys::CKM_AES_CMAC, "AES_CMAC", 16, 32, S | V, P::None),
     m(sys::CKM_AES_CMAC_GENERAL, "AES_CMAC_GENERAL", 16, 32, S | V, P::MacLen),
     m(sys::CKM_AES_KEY_WRAP, "AES_KEY_WRAP", 16, 32, E | D | W | U, P::OptionalIv),
@@ -261,15 +312,19 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_AES_ECB_ENCRYPT_DATA, "AES_ECB_ENCRYPT_DATA", 16, 32, DV, P::Data),
     m(sys::CKM_AES_CBC_ENCRYPT_DATA, "AES_CBC_ENCRYPT_DATA", 16, 32, DV, P::CbcData),
     m(sys::CKM_HKDF_DERIVE, "HKDF_DERIVE", H0, H1, DV, P::Hkdf),
+    m(sys::CKM_HKDF_DATA, "HKDF_DATA", H0, H1, DV, P::Hkdf),
+    m(sys::CKM_SP800_108_COUNTER_KDF, "SP800_108_COUNTER_KDF", H0, H1, DV, P::Kbkdf),
     m(sys::CKM_PKCS5_PBKD2, "PKCS5_PBKD2", H0, H1, G, P::Pbkdf2),
     m(sys::CKM_CHACHA20_KEY_GEN, "CHACHA20_KEY_GEN", 32, 32, G, P::None),
-    m(sys::CKM_CHACHA20_POLY1305, "CHACHA20_POLY1305", 32, 32, E | D | W | U, P::ChaCha),
+    m(sys::CKM_CHACHA20_POLY1305, "CHACHA20_POLY1305", 32, 32, E | D | W | U | ME, P::ChaCha),
     m(sys::CKM_SHA_1, "SHA_1", 0, 0, DG, P::None),
     m(sys::CKM_SHA224, "SHA224", 0, 0, DG, P::None),
     m(sys::CKM_SHA256, "SHA256", 0, 0, DG, P::None),
     m(sys::CKM_SHA384, "SHA384", 0, 0, DG, P::None),
     m(sys::CKM_SHA512, "SHA512", 0, 0, DG, P::None),
+    m(sys::CKM_SHA512_224, "SHA512_224", 0, 0, DG, P::None),
     m(sys::CKM_SHA512_256, "SHA512_256", 0, 0, DG, P::None),
+    m(sys::CKM_SHA3_224, "SHA3_224", 0, 0, DG, P::None),
     m(sys::CKM_SHA3_256, "SHA3_256", 0, 0, DG, P::None),
     m(sys::CKM_SHA3_384, "SHA3_384", 0, 0, DG, P::None),
     m(sys::CKM_SHA3_512, "SHA3_512", 0, 0, DG, P::None),
@@ -284,9 +339,18 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_SHA384_HMAC_GENERAL, "SHA384_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
     m(sys::CKM_SHA512_HMAC, "SHA512_HMAC", H0, H1, S | V | MS, P::None),
     m(sys::CKM_SHA512_HMAC_GENERAL, "SHA512_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
-    m(sys::CKM_SHA3_256_HMAC, "SHA3_256_HMAC", H0, H1, S | V, P::None),
-    m(sys::CKM_SHA3_384_HMAC, "SHA3_384_HMAC", H0, H1, S | V, P::None),
-    m(sys::CKM_SHA3_512_HMAC, "SHA3_512_HMAC", H0, H1, S | V, P::None),
+    m(sys::CKM_SHA512_224_HMAC, "SHA512_224_HMAC", H0, H1, S | V | MS, P::None),
+    m(sys::CKM_SHA512_224_HMAC_GENERAL, "SHA512_224_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA512_256_HMAC, "SHA512_256_HMAC", H0, H1, S | V | MS, P::None),
+    m(sys::CKM_SHA512_256_HMAC_GENERAL, "SHA512_256_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA3_224_HMAC, "SHA3_224_HMAC", H0, H1, S | V | MS, P::None),
+    m(sys::CKM_SHA3_224_HMAC_GENERAL, "SHA3_224_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA3_256_HMAC, "SHA3_256_HMAC", H0, H1, S | V | MS, P::None),
+    m(sys::CKM_SHA3_256_HMAC_GENERAL, "SHA3_256_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA3_384_HMAC, "SHA3_384_HMAC", H0, H1, S | V | MS, P::None),
+    m(sys::CKM_SHA3_384_HMAC_GENERAL, "SHA3_384_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
+    m(sys::CKM_SHA3_512_HMAC, "SHA3_512_HMAC", H0, H1, S | V | MS, P::None),
+    m(sys::CKM_SHA3_512_HMAC_GENERAL, "SHA3_512_HMAC_GENERAL", H0, H1, S | V, P::MacLen),
 ];
 
 /// The registry row of `ty`.
@@ -303,7 +367,9 @@ pub fn hash_of(ty: MechType) -> Option<craton_crypto::digest::HashAlg> {
         sys::CKM_SHA256 => H::Sha256,
         sys::CKM_SHA384 => H::Sha384,
         sys::CKM_SHA512 => H::Sha512,
+        sys::CKM_SHA512_224 => H::Sha512_224,
         sys::CKM_SHA512_256 => H::Sha512_256,
+        sys::CKM_SHA3_224 => H::Sha3_224,
         sys::CKM_SHA3_256 => H::Sha3_256,
         sys::CKM_SHA3_384 => H::Sha3_384,
         sys::CKM_SHA3_512 => H::Sha3_512,
@@ -320,6 +386,7 @@ pub fn mgf_of(g: u64) -> Option<craton_crypto::digest::HashAlg> {
         sys::CKG_MGF1_SHA256 => H::Sha256,
         sys::CKG_MGF1_SHA384 => H::Sha384,
         sys::CKG_MGF1_SHA512 => H::Sha512,
+        sys::CKG_MGF1_SHA3_224 => H::Sha3_224,
         sys::CKG_MGF1_SHA3_256 => H::Sha3_256,
         sys::CKG_MGF1_SHA3_384 => H::Sha3_384,
         sys::CKG_MGF1_SHA3_512 => H::Sha3_512,

@@ -126,6 +126,12 @@ impl KeyType {
     pub const SHA256_HMAC: Self = Self(sys::CKK_SHA256_HMAC as u64);
     pub const SHA384_HMAC: Self = Self(sys::CKK_SHA384_HMAC as u64);
     pub const SHA512_HMAC: Self = Self(sys::CKK_SHA512_HMAC as u64);
+    pub const SHA512_224_HMAC: Self = Self(sys::CKK_SHA512_224_HMAC as u64);
+    pub const SHA512_256_HMAC: Self = Self(sys::CKK_SHA512_256_HMAC as u64);
+    pub const SHA3_224_HMAC: Self = Self(sys::CKK_SHA3_224_HMAC as u64);
+    pub const SHA3_256_HMAC: Self = Self(sys::CKK_SHA3_256_HMAC as u64);
+    pub const SHA3_384_HMAC: Self = Self(sys::CKK_SHA3_384_HMAC as u64);
+    pub const SHA3_512_HMAC: Self = Self(sys::CKK_SHA3_512_HMAC as u64);
 
     /// Secret key types whose value is an HMAC key.
     pub fn is_hmac(self) -> bool {
@@ -137,6 +143,12 @@ impl KeyType {
                 | Self::SHA256_HMAC
                 | Self::SHA384_HMAC
                 | Self::SHA512_HMAC
+                | Self::SHA512_224_HMAC
+                | Self::SHA512_256_HMAC
+                | Self::SHA3_224_HMAC
+                | Self::SHA3_256_HMAC
+                | Self::SHA3_384_HMAC
+                | Self::SHA3_512_HMAC
         )
     }
 }

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::attrs::{Attributes, bool_bytes, ulong_bytes};
 use crate::crypto::ANY_MECHANISM;
+use crate::derive_kdf::derived_data_len;
 use crate::error::{Error, Result};
 use crate::keygen::{assemble, ulong_of};
 use crate::keys::KeyObj;
@@ -146,7 +147,7 @@ fn secret_shape(template: &[(AttrType, Vec<u8>)], natural: usize) -> Result<(Key
 
 impl Module {
     /// Policy-check and store a key that entered the token by unwrapping or derivation.
-    fn store_entered_key(
+    pub(crate) fn store_entered_key(
         &self,
         ctx: &Ctx,
         h: SessionHandle,
@@ -276,14 +277,15 @@ impl Module {
         self.store_entered_key(&ctx, h, &full, m.ty, None)
     }
 
-    /// C_DeriveKey.
+    /// C_DeriveKey: the new object's handle, followed by those of any additional keys the
+    /// mechanism derives (SP 800-108).
     pub fn derive_key(
         &self,
         h: SessionHandle,
         m: &Mechanism,
         base: ObjectHandle,
         template: &[(AttrType, Vec<u8>)],
-    ) -> Result<ObjectHandle> {
+    ) -> Result<Vec<ObjectHandle>> {
         Self::check_mechanism(m, sys::CKF_DERIVE as u64)?;
         let ctx = self.ctx(h)?;
         let (battrs, bkey) =
@@ -296,7 +298,17 @@ impl Module {
             }
             None => template,
         };
-        if ulong_of(template, AttrType::CLASS)?.is_some_and(|c| c != ObjectClass::SECRET_KEY.0) {
+        let data_object = m.ty == sys::CKM_HKDF_DATA as u64;
+        if let Param::Kbkdf { prf, data, additional } = &m.param {
+            let s = bkey.secret().ok_or(Error::KeyTypeInconsistent)?;
+            let mut all = vec![template.to_vec()];
+            all.extend(additional.iter().cloned());
+            return self.kbkdf_derive(&ctx, h, m.ty, &battrs, s, *prf, data, all);
+        }
+        let wanted_data = if data_object { derived_data_len(template)? } else { None };
+        if !data_object
+            && ulong_of(template, AttrType::CLASS)?.is_some_and(|c| c != ObjectClass::SECRET_KEY.0)
+        {
             return Err(Error::TemplateInconsistent);
         }
         let value: Zeroizing<Vec<u8>> = match (&m.param, &*bkey) {
@@ -321,7 +333,7 @@ impl Module {
                     kt,
                     vec![(AttrType::VALUE, v.to_vec())],
                 )?;
-                return self.store_entered_key(&ctx, h, &full, m.ty, Some(&battrs));
+                return Ok(vec![self.store_entered_key(&ctx, h, &full, m.ty, Some(&battrs))?]);
             }
             (Param::Bytes(data), KeyObj::Secret(s)) if s.aes().is_some() => {
                 let op = CipherOp::new(
@@ -366,7 +378,11 @@ impl Module {
                 if !*expand {
                     prk
                 } else {
-                    let (_, len) = secret_shape(template, hash.output_len())?;
+                    let len = match wanted_data {
+                        Some(n) => n,
+                        None if data_object => hash.output_len(),
+                        None => secret_shape(template, hash.output_len())?.1,
+                    };
                     if len > 255 * hash.output_len() {
                         return Err(Error::TemplateInconsistent);
                     }
@@ -378,13 +394,16 @@ impl Module {
             }
             _ => return Err(Error::MechanismParamInvalid),
         };
+        if data_object {
+            return Ok(vec![self.store_derived_data(&ctx, h, template, &value)?]);
+        }
         let (kt, len) = secret_shape(template, value.len())?;
         if len > value.len() {
             return Err(Error::TemplateInconsistent);
         }
         let generated = vec![(AttrType::VALUE, value[..len].to_vec())];
         let full = assemble(template, ObjectClass::SECRET_KEY, kt, generated)?;
-        self.store_entered_key(&ctx, h, &full, m.ty, Some(&battrs))
+        Ok(vec![self.store_entered_key(&ctx, h, &full, m.ty, Some(&battrs))?])
     }
 }
 

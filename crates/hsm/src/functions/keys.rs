@@ -150,8 +150,18 @@ pub unsafe extern "C" fn C_DeriveKey(
         if phKey.is_null() {
             return Err(craton_token::Error::ArgumentsBad);
         }
-        let h = module.derive_key(hSession as u64, &m, hBaseKey as u64, &t)?;
+        let handles = module.derive_key(hSession as u64, &m, hBaseKey as u64, &t)?;
+        let (first, more) = handles.split_first().ok_or(craton_token::Error::GeneralError)?;
+        if !more.is_empty() {
+            // SAFETY: pMechanism was read successfully above, as `read` requires.
+            let outs = unsafe { mech::kbkdf_key_outputs(pMechanism) }?;
+            for (out, h) in outs.iter().zip(more) {
+                // SAFETY: each phKey of CK_DERIVED_KEY was checked non-NULL when read, and
+                // is valid for a write per the spec.
+                unsafe { ptr::write(*out, *h as CK_OBJECT_HANDLE) }?;
+            }
+        }
         // SAFETY: phKey checked non-NULL, valid for a write per the spec.
-        unsafe { ptr::write(phKey, h as CK_OBJECT_HANDLE) }
+        unsafe { ptr::write(phKey, *first as CK_OBJECT_HANDLE) }
     })
 }

@@ -1,11 +1,12 @@
-//! The PKCS#11 3.0 message-based API: AES-GCM messages (per-message IV, AAD and tag, IV
-//! generation by the token on request) and HMAC messages.
+//! The PKCS#11 3.0 message-based API: AEAD messages (AES-GCM, AES-CCM, ChaCha20-Poly1305:
+//! per-message IV or nonce, AAD and tag, IV generation by the token on request) and HMAC
+//! messages.
 
 use craton_token::Error;
 use craton_token::message::{MsgKind, MsgResult};
 use pkcs11_sys::*;
 
-use crate::mech::{self, GcmMessageArgs};
+use crate::mech::{self, AeadMessageArgs};
 use crate::ptr;
 use crate::state::{self, guard};
 
@@ -26,12 +27,28 @@ unsafe fn init(
     module.message_init(h as u64, kind, &m, key as u64)
 }
 
+/// The per-message parameters of the session's `kind` operation, read as its mechanism
+/// defines them.
+///
+/// # Safety
+/// `p` must be NULL or valid for `len` bytes, as the spec of the calling function says.
+unsafe fn params(
+    h: CK_SESSION_HANDLE,
+    kind: MsgKind,
+    p: CK_VOID_PTR,
+    len: CK_ULONG,
+) -> craton_token::Result<AeadMessageArgs> {
+    let aead = state::module()?.message_aead(h as u64, kind)?;
+    // SAFETY: forwarded contract.
+    unsafe { mech::aead_message(aead, p, len) }
+}
+
 /// Return a sealed message's tag (and a generated IV) through the caller's parameters.
 ///
 /// # Safety
 /// The pointers in `args` must be valid for their stated lengths.
 unsafe fn return_tag_and_iv(
-    args: &GcmMessageArgs,
+    args: &AeadMessageArgs,
     iv: &[u8],
     tag: &[u8],
 ) -> craton_token::Result<()> {
@@ -97,7 +114,7 @@ pub unsafe extern "C" fn C_EncryptMessage(
         // SAFETY: every pointer covers its stated length per the spec.
         let (args, aad, pt) = unsafe {
             (
-                mech::gcm_message(pParameter, ulParameterLen)?,
+                params(hSession, MsgKind::Encrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
                 ptr::slice(pPlaintext, ulPlaintextLen)?,
             )
@@ -136,7 +153,7 @@ pub unsafe extern "C" fn C_EncryptMessageBegin(
         // SAFETY: every pointer covers its stated length per the spec.
         let (args, aad) = unsafe {
             (
-                mech::gcm_message(pParameter, ulParameterLen)?,
+                params(hSession, MsgKind::Encrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
             )
         };
@@ -173,7 +190,8 @@ pub unsafe extern "C" fn C_EncryptMessageNext(
         match module.message_next(h, MsgKind::Encrypt, part, last.then_some(&[][..]))? {
             Some(MsgResult::Sealed(sealed)) => {
                 // SAFETY: pParameter per the spec (tag and IV go back through it).
-                let args = unsafe { mech::gcm_message(pParameter, ulParameterLen) }?;
+                let args =
+                    unsafe { params(hSession, MsgKind::Encrypt, pParameter, ulParameterLen) }?;
                 // SAFETY: pointers per the spec; capacity checked above.
                 unsafe {
                     return_tag_and_iv(&args, &sealed.iv, &sealed.tag)?;
@@ -236,7 +254,7 @@ pub unsafe extern "C" fn C_DecryptMessage(
         // SAFETY: every pointer covers its stated length per the spec (the tag: ulTagBits/8).
         let (args, aad, ct) = unsafe {
             (
-                mech::gcm_message(pParameter, ulParameterLen)?,
+                params(hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
                 ptr::slice(pCiphertext, ulCiphertextLen)?,
             )
@@ -270,7 +288,7 @@ pub unsafe extern "C" fn C_DecryptMessageBegin(
         // SAFETY: every pointer covers its stated length per the spec.
         let (args, aad) = unsafe {
             (
-                mech::gcm_message(pParameter, ulParameterLen)?,
+                params(hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
             )
         };
@@ -311,7 +329,7 @@ pub unsafe extern "C" fn C_DecryptMessageNext(
         }
         // SAFETY: pParameter per the spec; its pTag holds ulTagBits/8 bytes.
         let tag = unsafe {
-            let args = mech::gcm_message(pParameter, ulParameterLen)?;
+            let args = params(hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?;
             ptr::slice(args.tag, args.tag_len as CK_ULONG)?
         };
         match module.message_next(h, MsgKind::Decrypt, part, Some(tag))? {

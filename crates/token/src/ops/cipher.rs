@@ -1,6 +1,9 @@
 //! Encryption and decryption operations.
 
+use craton_crypto::aes::ccm::{self, CcmParams};
+use craton_crypto::aes::cts::CtsOp;
 use craton_crypto::aes::gcm::{self, GcmParams};
+use craton_crypto::aes::gcm_stream::GcmEncryptor;
 use craton_crypto::aes::modes::{BlockOp, Mode};
 use craton_crypto::aes::wrap;
 use craton_crypto::digest::HashAlg;
@@ -25,9 +28,18 @@ pub enum RsaScheme {
 
 enum Kind {
     Block(Box<BlockOp>),
+    Cts(Box<CtsOp>),
     Gcm(GcmParams),
-    ChaCha { nonce: Vec<u8>, aad: Vec<u8> },
-    Wrap { padded: bool },
+    /// Multi-part GCM encryption, streamed (a single-part call stays on the one-shot path).
+    GcmStream(Box<GcmEncryptor>),
+    Ccm(CcmParams),
+    ChaCha {
+        nonce: Vec<u8>,
+        aad: Vec<u8>,
+    },
+    Wrap {
+        padded: bool,
+    },
     Rsa(RsaScheme),
 }
 
@@ -123,6 +135,16 @@ impl CipherOp {
                         }
                         _ => return Err(Error::MechanismParamInvalid),
                     },
+                    sys::CKM_AES_CTS => Kind::Cts(Box::new(
+                        CtsOp::new(aes, iv16(&m.param)?, encrypt).map_err(Error::from)?,
+                    )),
+                    sys::CKM_AES_CCM => match &m.param {
+                        Param::Ccm { data_len, nonce, aad, mac_len } => Kind::Ccm(
+                            CcmParams::new(nonce, aad, *data_len, *mac_len as usize)
+                                .map_err(|_| Error::MechanismParamInvalid)?,
+                        ),
+                        _ => return Err(Error::MechanismParamInvalid),
+                    },
                     sys::CKM_AES_GCM => match &m.param {
                         Param::Gcm { iv, aad, tag_bits } => Kind::Gcm(
                             GcmParams::new(iv, aad, *tag_bits)
@@ -153,8 +175,17 @@ impl CipherOp {
     /// Process more input (multi-part).
     pub fn update(&mut self, input: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let dec = !self.encrypt;
+        if let (Kind::Gcm(p), true) = (&self.kind, self.encrypt) {
+            let aes = self.key.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
+            let enc = GcmEncryptor::new(aes, p).map_err(|e| crypto_err(e, false))?;
+            self.kind = Kind::GcmStream(Box::new(enc));
+        }
         match &mut self.kind {
             Kind::Block(b) => b.update(input).map(Zeroizing::new).map_err(|e| crypto_err(e, dec)),
+            Kind::Cts(c) => c.update(input).map(Zeroizing::new).map_err(|e| crypto_err(e, dec)),
+            Kind::GcmStream(g) => {
+                g.update(input).map(Zeroizing::new).map_err(|e| crypto_err(e, dec))
+            }
             Kind::Rsa(_) => Err(Error::FunctionNotSupported),
             _ => {
                 self.buf.extend_from_slice(input);
@@ -166,11 +197,10 @@ impl CipherOp {
     /// A single-part call: the whole input at once.
     pub fn run(mut self, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         match &mut self.kind {
-            Kind::Block(b) => {
-                let dec = !self.encrypt;
-                let mut out = b.update(data).map_err(|e| crypto_err(e, dec))?;
+            Kind::Block(_) | Kind::Cts(_) | Kind::GcmStream(_) => {
+                let mut out = self.update(data)?;
                 out.extend_from_slice(&self.finish()?);
-                Ok(Zeroizing::new(out))
+                Ok(out)
             }
             _ if self.buf.is_empty() => {
                 let (kind, key, encrypt) = (self.kind, self.key, self.encrypt);
@@ -196,6 +226,18 @@ impl CipherOp {
                 let aes = self.key.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
                 gcm::seal_into(aes, &p, data, out).map_err(err)?;
             }
+            Kind::Ccm(p) => {
+                let aes = self.key.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
+                ccm::seal_into(aes, &p, data, out).map_err(err)?;
+            }
+            Kind::Cts(mut c) => {
+                let mut v = c.update(data).map_err(err)?;
+                v.extend_from_slice(&(*c).finish().map_err(err)?);
+                if v.len() != out.len() {
+                    return Err(Error::GeneralError);
+                }
+                out.copy_from_slice(&v);
+            }
             Kind::ChaCha { nonce, aad } => {
                 let c = self.key.secret().and_then(|s| s.chacha()).ok_or(Error::GeneralError)?;
                 let sealed = c.seal(&nonce, &aad, data).map_err(err)?;
@@ -215,6 +257,8 @@ impl CipherOp {
         match &self.kind {
             Kind::Block(b) if self.encrypt => Some(b.update_len(n) + b.final_len_after(n)),
             Kind::Gcm(p) if self.encrypt => Some(n + p.tag_len),
+            Kind::Ccm(p) if self.encrypt => Some(n + p.tag_len()),
+            Kind::Cts(_) if self.encrypt && n >= craton_crypto::aes::BLOCK => Some(n),
             Kind::ChaCha { .. } if self.encrypt => Some(n + craton_crypto::chacha::TAG_LEN),
             _ => None,
         }
@@ -232,6 +276,13 @@ impl CipherOp {
         let err = |e| crypto_err(e, dec);
         let out = match (kind, key) {
             (Kind::Block(b), _) => (*b).finish().map_err(err)?,
+            (Kind::Cts(c), _) => (*c).finish().map_err(err)?,
+            (Kind::GcmStream(g), _) => (*g).finish().map_err(err)?,
+            (Kind::Ccm(p), k) => {
+                let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
+                if encrypt { ccm::seal(aes, &p, data) } else { ccm::open(aes, &p, data) }
+                    .map_err(err)?
+            }
             (Kind::Gcm(p), k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
                 if encrypt { gcm::seal(aes, &p, data) } else { gcm::open(aes, &p, data) }

@@ -1,6 +1,7 @@
 //! Signing, verification and recovery operations (including MACs).
 
 use craton_crypto::aes::cmac::{Cmac, CmacKey};
+use craton_crypto::aes::mac::CbcMac;
 use craton_crypto::digest::{self, HashAlg, Hasher, Hmac};
 use craton_crypto::edwards;
 use pkcs11_sys as sys;
@@ -43,6 +44,8 @@ enum Acc {
     Hmac(Hmac),
     /// CMAC.
     Cmac(Cmac),
+    /// AES CBC-MAC (CKM_AES_MAC and CKM_AES_MAC_GENERAL).
+    CbcMac(Box<CbcMac>),
 }
 
 /// One sign/verify/recover operation.
@@ -68,9 +71,12 @@ pub(crate) fn hmac_hash(ty: sys::CK_MECHANISM_TYPE) -> Option<HashAlg> {
         sys::CKM_SHA256_HMAC | sys::CKM_SHA256_HMAC_GENERAL => HashAlg::Sha256,
         sys::CKM_SHA384_HMAC | sys::CKM_SHA384_HMAC_GENERAL => HashAlg::Sha384,
         sys::CKM_SHA512_HMAC | sys::CKM_SHA512_HMAC_GENERAL => HashAlg::Sha512,
-        sys::CKM_SHA3_256_HMAC => HashAlg::Sha3_256,
-        sys::CKM_SHA3_384_HMAC => HashAlg::Sha3_384,
-        sys::CKM_SHA3_512_HMAC => HashAlg::Sha3_512,
+        sys::CKM_SHA512_224_HMAC | sys::CKM_SHA512_224_HMAC_GENERAL => HashAlg::Sha512_224,
+        sys::CKM_SHA512_256_HMAC | sys::CKM_SHA512_256_HMAC_GENERAL => HashAlg::Sha512_256,
+        sys::CKM_SHA3_224_HMAC | sys::CKM_SHA3_224_HMAC_GENERAL => HashAlg::Sha3_224,
+        sys::CKM_SHA3_256_HMAC | sys::CKM_SHA3_256_HMAC_GENERAL => HashAlg::Sha3_256,
+        sys::CKM_SHA3_384_HMAC | sys::CKM_SHA3_384_HMAC_GENERAL => HashAlg::Sha3_384,
+        sys::CKM_SHA3_512_HMAC | sys::CKM_SHA3_512_HMAC_GENERAL => HashAlg::Sha3_512,
         _ => return None,
     })
 }
@@ -175,6 +181,13 @@ impl SigOp {
                 let k = CmacKey::new(aes).map_err(Error::from)?;
                 (Alg::Mac { len: mac_len(m, 16)? }, Acc::Cmac(k.start()))
             }
+            CKM_AES_MAC | CKM_AES_MAC_GENERAL => {
+                let aes = key.secret().and_then(|s| s.aes()).ok_or(Error::KeyTypeInconsistent)?;
+                let full = CbcMac::new(aes, 16).map_err(Error::from)?;
+                // CKM_AES_MAC is half a block; the _GENERAL length comes with the mechanism.
+                let len = if ty == CKM_AES_MAC { 8 } else { mac_len(m, 16)? };
+                (Alg::Mac { len }, Acc::CbcMac(Box::new(full)))
+            }
             _ => {
                 let h = hmac_hash(ty).ok_or(Error::MechanismInvalid)?;
                 let s = key.secret().ok_or(Error::KeyTypeInconsistent)?;
@@ -199,6 +212,7 @@ impl SigOp {
             Acc::Hash(h) => h.update(data),
             Acc::Hmac(m) => m.update(data),
             Acc::Cmac(m) => m.update(data).map_err(Error::from)?,
+            Acc::CbcMac(m) => m.update(data).map_err(Error::from)?,
         }
         Ok(())
     }
@@ -220,6 +234,7 @@ impl SigOp {
             Acc::Hash(h) => Zeroizing::new(h.finish()),
             Acc::Hmac(m) => Zeroizing::new(m.finish()),
             Acc::Cmac(m) => Zeroizing::new(m.finish().map_err(Error::from)?),
+            Acc::CbcMac(m) => Zeroizing::new((*m).finish().map_err(Error::from)?),
         })
     }
 
