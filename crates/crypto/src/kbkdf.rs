@@ -7,7 +7,7 @@
 //! `i = 1, 2, ..` and a [`Segment::DkmLength`] for the total length of the derived keying
 //! material, in bits. Each iteration yields one PRF output (a "segment of PRF output" in the
 //! spec's words); the keys are cut from those outputs as section 2.42.6 prescribes (see
-//! [`derive`]).
+//! [`derive()`]).
 
 use zeroize::Zeroizing;
 
