@@ -346,6 +346,11 @@ fn failing_chacha20_poly1305_self_test_latches() {
 }
 
 #[test]
+fn failing_chacha20_self_test_latches() {
+    failing_self_test_latches("chacha20");
+}
+
+#[test]
 fn failing_pbkdf2_self_test_latches() {
     failing_self_test_latches("pbkdf2");
 }

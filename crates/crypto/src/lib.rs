@@ -7,6 +7,7 @@
 pub mod aead;
 pub mod aes;
 pub mod chacha;
+pub mod chacha_stream;
 pub mod der;
 pub mod digest;
 pub mod ec;

@@ -203,6 +203,11 @@ pub const KATS: &[Kat] = &[
         source: "RFC 8439 section 2.8.2",
         run: symmetric::chacha20_poly1305,
     },
+    Kat {
+        name: "chacha20",
+        source: "RFC 8439 section 2.4.2 (both directions); draft-strombergson-chacha-test-vectors-01 TC8",
+        run: symmetric::chacha20,
+    },
     Kat { name: "pbkdf2", source: "RFC 6070 test vector 2", run: symmetric::pbkdf2 },
     Kat {
         name: "kbkdf_hmac_sha256",

@@ -180,6 +180,24 @@ pub unsafe fn read(p: CK_MECHANISM_PTR) -> Result<Mechanism> {
                 aad: unsafe { bytes(p.pAAD, p.ulAADLen) }?,
             }
         }
+        ParamKind::ChaCha20 => {
+            // SAFETY: see above.
+            let p: CK_CHACHA20_PARAMS = unsafe { param_struct(&m) }?;
+            // Both lengths are in bits. A counter or nonce that is not whole bytes, or longer
+            // than any variant's (64-bit counter, 192-bit XChaCha20 nonce), fits none and is
+            // refused before anything is read; the token checks the exact combination.
+            let (cb, nb) = (p.blockCounterBits, p.ulNonceBits);
+            if cb % 8 != 0 || nb % 8 != 0 || cb > 64 || nb > 192 {
+                return Err(Error::MechanismParamInvalid);
+            }
+            Param::ChaCha20 {
+                // SAFETY: see above.
+                counter: unsafe { bytes(p.pBlockCounter, cb / 8) }?,
+                counter_bits: cb as u64,
+                // SAFETY: see above.
+                nonce: unsafe { bytes(p.pNonce, nb / 8) }?,
+            }
+        }
         ParamKind::Ccm => {
             // SAFETY: see above.
             let c: CK_CCM_PARAMS = unsafe { param_struct(&m) }?;

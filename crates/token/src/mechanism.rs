@@ -38,6 +38,8 @@ pub enum ParamKind {
     Pbkdf2,
     /// `CK_SALSA20_CHACHA20_POLY1305_PARAMS`.
     ChaCha,
+    /// `CK_CHACHA20_PARAMS`.
+    ChaCha20,
     /// `CK_CCM_PARAMS`.
     Ccm,
     /// `CK_SP800_108_KDF_PARAMS`.
@@ -128,6 +130,16 @@ pub enum Param {
         nonce: Vec<u8>,
         /// AAD.
         aad: Vec<u8>,
+    },
+    /// Plain ChaCha20 (`CK_CHACHA20_PARAMS`), as the caller gave it; the shape is checked
+    /// when the operation starts.
+    ChaCha20 {
+        /// The initial block counter's bytes (`pBlockCounter`), least significant first.
+        counter: Vec<u8>,
+        /// `blockCounterBits`.
+        counter_bits: u64,
+        /// Nonce (`pNonce`, `ulNonceBits / 8` bytes).
+        nonce: Vec<u8>,
     },
     /// AES-CCM.
     Ccm {
@@ -316,6 +328,7 @@ pub const ALL: &[MechInfo] = &[
     m(sys::CKM_SP800_108_COUNTER_KDF, "SP800_108_COUNTER_KDF", H0, H1, DV, P::Kbkdf),
     m(sys::CKM_PKCS5_PBKD2, "PKCS5_PBKD2", H0, H1, G, P::Pbkdf2),
     m(sys::CKM_CHACHA20_KEY_GEN, "CHACHA20_KEY_GEN", 32, 32, G, P::None),
+    m(sys::CKM_CHACHA20, "CHACHA20", 32, 32, E | D, P::ChaCha20),
     m(sys::CKM_CHACHA20_POLY1305, "CHACHA20_POLY1305", 32, 32, E | D | W | U | ME, P::ChaCha),
     m(sys::CKM_SHA_1, "SHA_1", 0, 0, DG, P::None),
     m(sys::CKM_SHA224, "SHA224", 0, 0, DG, P::None),

@@ -217,3 +217,45 @@ pub fn pbkdf2(corrupt: bool) -> bool {
     crate::digest::pbkdf2(crate::digest::HashAlg::Sha1, b"password", b"salt", 2, &mut out).is_ok()
         && out[..] == expect("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957", corrupt)[..]
 }
+
+/// Plain ChaCha20 through the streaming type CKM_CHACHA20 uses: RFC 8439 section 2.4.2
+/// (96-bit nonce, counter 1) encrypted in two uneven parts and decrypted in one, then the
+/// first block of draft-strombergson-chacha-test-vectors-01 TC8 (256-bit key, 20 rounds) in
+/// the original layout (64-bit nonce and counter).
+pub fn chacha20(corrupt: bool) -> bool {
+    use crate::chacha_stream::ChaCha20Stream;
+    let key = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    let nonce = hex("000000000000004a00000000");
+    let pt: &[u8] = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+    let want = expect(
+        "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0b\
+         f91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8\
+         07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab7793736\
+         5af90bbf74a35be6b40b8eedf2785e42874d",
+        corrupt,
+    );
+    let run = |data: &[u8], split: usize| {
+        let mut s = ChaCha20Stream::new(&key, &nonce, &[1, 0, 0, 0], 32).ok()?;
+        let mut out = data.to_vec();
+        let (a, b) = out.split_at_mut(split);
+        s.apply(a).ok()?;
+        s.apply(b).ok()?;
+        Some(out)
+    };
+    if run(pt, 37).as_deref() != Some(&want[..]) || run(&want, 0).as_deref() != Some(pt) {
+        return false;
+    }
+    let Ok(mut s) = ChaCha20Stream::new(
+        &hex("c46ec1b18ce8a878725a37e780dfb7351f68ed2e194c79fbc6aebee1a667975d"),
+        &hex("1ada31d5cf688221"),
+        &[0; 8],
+        64,
+    ) else {
+        return false;
+    };
+    let mut block = [0u8; 64];
+    s.apply(&mut block).is_ok()
+        && block[..]
+            == hex("f63a89b75c2271f9368816542ba52f06ed49241792302b00b5e8f80ae9a473af\
+                 c25b218f519af0fdd406362e8d69de7f54c604a6e00f353f110f771bdca8ab92")[..]
+}

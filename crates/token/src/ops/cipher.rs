@@ -6,6 +6,7 @@ use craton_crypto::aes::gcm::{self, GcmParams};
 use craton_crypto::aes::gcm_stream::GcmEncryptor;
 use craton_crypto::aes::modes::{BlockOp, Mode};
 use craton_crypto::aes::wrap;
+use craton_crypto::chacha_stream::ChaCha20Stream;
 use craton_crypto::digest::HashAlg;
 use pkcs11_sys as sys;
 use zeroize::Zeroizing;
@@ -37,6 +38,8 @@ enum Kind {
         nonce: Vec<u8>,
         aad: Vec<u8>,
     },
+    /// A stream cipher (CKM_CHACHA20): every input byte gives one output byte at once.
+    Stream(Box<ChaCha20Stream>),
     Wrap {
         padded: bool,
     },
@@ -93,6 +96,7 @@ impl CipherOp {
                 }
                 Kind::Rsa(rsa_scheme(m)?)
             }
+            sys::CKM_CHACHA20 => Kind::Stream(Box::new(chacha20_stream(m, &key)?)),
             sys::CKM_CHACHA20_POLY1305 => {
                 key.secret().and_then(|s| s.chacha()).ok_or(Error::KeyTypeInconsistent)?;
                 match &m.param {
@@ -186,6 +190,11 @@ impl CipherOp {
             Kind::GcmStream(g) => {
                 g.update(input).map(Zeroizing::new).map_err(|e| crypto_err(e, dec))
             }
+            Kind::Stream(c) => {
+                let mut out = Zeroizing::new(input.to_vec());
+                c.apply(&mut out).map_err(|e| crypto_err(e, dec))?;
+                Ok(out)
+            }
             Kind::Rsa(_) => Err(Error::FunctionNotSupported),
             _ => {
                 self.buf.extend_from_slice(input);
@@ -197,7 +206,7 @@ impl CipherOp {
     /// A single-part call: the whole input at once.
     pub fn run(mut self, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         match &mut self.kind {
-            Kind::Block(_) | Kind::Cts(_) | Kind::GcmStream(_) => {
+            Kind::Block(_) | Kind::Cts(_) | Kind::GcmStream(_) | Kind::Stream(_) => {
                 let mut out = self.update(data)?;
                 out.extend_from_slice(&self.finish()?);
                 Ok(out)
@@ -213,9 +222,24 @@ impl CipherOp {
         }
     }
 
-    /// Single-part encryption written straight into `out` (exactly [`Self::output_len`]
-    /// bytes), for the mechanisms that can; `Ok(false)` leaves the work to [`Self::run`].
+    /// Single-part encryption (and, for the stream cipher, decryption too) written straight
+    /// into `out` (exactly [`Self::output_len`] bytes), for the mechanisms that can;
+    /// `Ok(false)` leaves the work to [`Self::run`].
     pub fn run_into(self, data: &[u8], out: &mut [u8]) -> Result<bool> {
+        if let Kind::Stream(mut c) = self.kind {
+            // Both directions: the keystream is applied in the caller's buffer.
+            if out.len() != data.len() || !self.buf.is_empty() {
+                return Err(Error::GeneralError);
+            }
+            out.copy_from_slice(data);
+            return match c.apply(out) {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    out.fill(0);
+                    Err(crypto_err(e, !self.encrypt))
+                }
+            };
+        }
         if !self.encrypt || !self.buf.is_empty() {
             return Ok(false);
         }
@@ -255,6 +279,7 @@ impl CipherOp {
     /// (lets a length query answer without computing).
     pub fn output_len(&self, n: usize) -> Option<usize> {
         match &self.kind {
+            Kind::Stream(_) => Some(n),
             Kind::Block(b) if self.encrypt => Some(b.update_len(n) + b.final_len_after(n)),
             Kind::Gcm(p) if self.encrypt => Some(n + p.tag_len),
             Kind::Ccm(p) if self.encrypt => Some(n + p.tag_len()),
@@ -278,6 +303,8 @@ impl CipherOp {
             (Kind::Block(b), _) => (*b).finish().map_err(err)?,
             (Kind::Cts(c), _) => (*c).finish().map_err(err)?,
             (Kind::GcmStream(g), _) => (*g).finish().map_err(err)?,
+            // Nothing held back: every byte came out of its update.
+            (Kind::Stream(_), _) => Vec::new(),
             (Kind::Ccm(p), k) => {
                 let aes = k.secret().and_then(|s| s.aes()).ok_or(Error::GeneralError)?;
                 if encrypt { ccm::seal(aes, &p, data) } else { ccm::open(aes, &p, data) }
@@ -325,6 +352,23 @@ impl CipherOp {
     }
 }
 
+/// The keystream of CKM_CHACHA20: a CKK_CHACHA20 key and a CK_CHACHA20_PARAMS of one of the
+/// two layouts PKCS#11 3.0 allows (96-bit nonce with a 32-bit counter, 64-bit nonce with a
+/// 64-bit counter; the counter's bytes little-endian).
+fn chacha20_stream(m: &Mechanism, key: &KeyObj) -> Result<ChaCha20Stream> {
+    let secret = key
+        .secret()
+        .filter(|s| s.key_type == crate::types::KeyType::CHACHA20)
+        .ok_or(Error::KeyTypeInconsistent)?;
+    let Param::ChaCha20 { counter, counter_bits, nonce } = &m.param else {
+        return Err(Error::MechanismParamInvalid);
+    };
+    ChaCha20Stream::new(secret.bytes(), nonce, counter, *counter_bits).map_err(|e| match e {
+        craton_crypto::CryptoError::InvalidParameter => Error::MechanismParamInvalid,
+        e => crypto_err(e, false),
+    })
+}
+
 fn check_wrap_iv(p: &Param, padded: bool) -> Result<()> {
     // Only the default integrity values of RFC 3394 / RFC 5649 are offered.
     let default: &[u8] = if padded { &[0xa6, 0x59, 0x59, 0xa6] } else { &[0xa6; 8] };
@@ -344,4 +388,89 @@ pub(crate) fn raw_input(data: &[u8], k: usize) -> Result<Vec<u8>> {
     let mut v = vec![0u8; k - data.len()];
     v.extend_from_slice(data);
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::attrs::{Attributes, ulong_bytes};
+    use crate::types::{AttrType, KeyType, ObjectClass};
+
+    fn secret(kt: KeyType, value: &[u8]) -> KeyRef {
+        let mut a = Attributes::new();
+        a.set(AttrType::CLASS, ulong_bytes(ObjectClass::SECRET_KEY.0));
+        a.set(AttrType::KEY_TYPE, ulong_bytes(kt.0));
+        a.set(AttrType::VALUE, value.to_vec());
+        Arc::new(Arc::new(KeyObj::from_attrs(&a).unwrap()))
+    }
+
+    fn chacha20(counter: &[u8], bits: u64, nonce: &[u8]) -> Mechanism {
+        Mechanism {
+            ty: sys::CKM_CHACHA20 as u64,
+            param: Param::ChaCha20 {
+                counter: counter.to_vec(),
+                counter_bits: bits,
+                nonce: nonce.to_vec(),
+            },
+        }
+    }
+
+    #[test]
+    fn chacha20_streams_both_ways() {
+        let key = secret(KeyType::CHACHA20, &[5; 32]);
+        let m = chacha20(&[1, 0, 0, 0], 32, &[6; 12]);
+        let data: Vec<u8> = (0..300u32).map(|i| i as u8).collect();
+        let whole = CipherOp::new(&m, key.clone(), true).unwrap().run(&data).unwrap();
+        assert_eq!(whole.len(), data.len());
+        for encrypt in [true, false] {
+            let input = if encrypt { &data } else { &*whole };
+            let op = CipherOp::new(&m, key.clone(), encrypt).unwrap();
+            assert_eq!(op.output_len(input.len()), Some(input.len()));
+            let mut out = vec![0u8; input.len()];
+            assert_eq!(op.run_into(input, &mut out), Ok(true));
+            let want = if encrypt { &*whole } else { &data };
+            assert_eq!(&out, want);
+            let mut op = CipherOp::new(&m, key.clone(), encrypt).unwrap();
+            let mut parts = Vec::new();
+            for chunk in input.chunks(37) {
+                let o = op.update(chunk).unwrap();
+                assert_eq!(o.len(), chunk.len(), "each update gives back as much as it got");
+                parts.extend_from_slice(&o);
+            }
+            assert!(op.finish().unwrap().is_empty());
+            assert_eq!(&parts, want);
+        }
+    }
+
+    #[test]
+    fn chacha20_refuses_bad_keys_parameters_and_running_out() {
+        let key = secret(KeyType::CHACHA20, &[5; 32]);
+        let aes = secret(KeyType::AES, &[5; 32]);
+        let good = chacha20(&[0; 8], 64, &[1; 8]);
+        assert_eq!(CipherOp::new(&good, aes, true).err(), Some(Error::KeyTypeInconsistent));
+        for bad in [
+            chacha20(&[0; 4], 32, &[1; 8]),
+            chacha20(&[0; 8], 64, &[1; 12]),
+            chacha20(&[0; 4], 64, &[1; 8]),
+            chacha20(&[0; 8], 32, &[1; 12]),
+            chacha20(&[0; 8], 64, &[1; 24]),
+            Mechanism { ty: sys::CKM_CHACHA20 as u64, param: Param::None },
+        ] {
+            assert_eq!(
+                CipherOp::new(&bad, key.clone(), true).err(),
+                Some(Error::MechanismParamInvalid),
+                "{bad:?}"
+            );
+        }
+        let last = chacha20(&[0xff; 4], 32, &[1; 12]);
+        let op = CipherOp::new(&last, key.clone(), true).unwrap();
+        assert_eq!(op.run(&[0; 65]).err(), Some(Error::DataLenRange));
+        let op = CipherOp::new(&last, key.clone(), false).unwrap();
+        assert_eq!(op.run_into(&[0; 65], &mut [0; 65]), Err(Error::EncryptedDataLenRange));
+        let mut op = CipherOp::new(&last, key, true).unwrap();
+        assert_eq!(op.update(&[0; 64]).unwrap().len(), 64);
+        assert_eq!(op.update(&[0; 1]).err(), Some(Error::DataLenRange));
+    }
 }
