@@ -114,47 +114,10 @@ write_openssl_cnf "$ENGINE_CNF" "$MODULE"
 SPY_CNF="$CONF_TMP/openssl-spy.cnf"
 [[ -z "$SPY_SO" ]] || write_openssl_cnf "$SPY_CNF" "$SPY_SO"
 
-p11() {
-    run pkcs11-tool --module "$MODULE" "$@"
-}
-
-# pkcs11-tool against the token we initialized, found by its label.
-p11t() {
-    p11 --token-label "$TOKEN_LABEL" "$@"
-}
-
-# The same, logged in as the user.
-p11u() {
-    p11t --login --pin "$USER_PIN" "$@"
-}
-
 # ossl_engine ARGS...: openssl with the engine configuration (the engine
 # itself is picked per command with -engine pkcs11).
 ossl_engine() {
     run env OPENSSL_CONF="$ENGINE_CNF" openssl "$@"
-}
-
-# expect_p11_ok: lib.sh's expect_ok, except that pkcs11-tool's warnings about
-# attributes a key rightly refuses to show (CKA_VALUE of a new sensitive key)
-# are no error.
-expect_p11_ok() {
-    local filtered
-    expect_rc 0 || return 1
-    filtered=$(grep -Ev '^warning: PKCS11 function C_GetAttributeValue\([A-Z_]+\) failed: rv = CKR_ATTRIBUTE_(SENSITIVE|TYPE_INVALID) ' <<<"$OUT" || true)
-    if grep -Eq '^error:|Aborting|failed: rv = |CKR_(GENERAL_ERROR|FUNCTION_FAILED|DEVICE_ERROR)' <<<"$filtered"; then
-        why "pkcs11-tool reported an error: $(grep -E -m1 '^error:|Aborting|failed: rv = |CKR_(GENERAL_ERROR|FUNCTION_FAILED|DEVICE_ERROR)' <<<"$filtered")"
-        show_last
-        return 1
-    fi
-}
-
-# expect_file FILE: FILE exists and is not empty.
-expect_file() {
-    if [[ ! -s "$1" ]]; then
-        why "$1 was not written (or is empty)"
-        show_last
-        return 1
-    fi
 }
 
 echo "module:   $MODULE"

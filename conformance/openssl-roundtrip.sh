@@ -68,43 +68,6 @@ AES_IV_HEX=000102030405060708090a0b0c0d0e0f
 AES_PT_HEX=6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710
 AES_CT_HEX=f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b
 
-p11() {
-    run pkcs11-tool --module "$MODULE" "$@"
-}
-
-# pkcs11-tool against the token we initialized, found by its label.
-p11t() {
-    p11 --token-label "$TOKEN_LABEL" "$@"
-}
-
-# The same, logged in as the user.
-p11u() {
-    p11t --login --pin "$USER_PIN" "$@"
-}
-
-# expect_p11_ok: lib.sh's expect_ok, except that pkcs11-tool's warnings about
-# attributes a key rightly refuses to show (it asks for CKA_VALUE of every new
-# key and CKA_ALWAYS_AUTHENTICATE of every key it uses) are no error.
-expect_p11_ok() {
-    local filtered
-    expect_rc 0 || return 1
-    filtered=$(grep -Ev '^warning: PKCS11 function C_GetAttributeValue\([A-Z_]+\) failed: rv = CKR_ATTRIBUTE_(SENSITIVE|TYPE_INVALID) ' <<<"$OUT" || true)
-    if grep -Eq '^error:|Aborting|failed: rv = |CKR_(GENERAL_ERROR|FUNCTION_FAILED|DEVICE_ERROR)' <<<"$filtered"; then
-        why "pkcs11-tool reported an error: $(grep -E -m1 '^error:|Aborting|failed: rv = |CKR_(GENERAL_ERROR|FUNCTION_FAILED|DEVICE_ERROR)' <<<"$filtered")"
-        show_last
-        return 1
-    fi
-}
-
-# expect_file FILE: FILE exists and is not empty.
-expect_file() {
-    if [[ ! -s "$1" ]]; then
-        why "$1 was not written (or is empty)"
-        show_last
-        return 1
-    fi
-}
-
 # MECH_LIST: the module's `pkcs11-tool -M` output (filled after init).
 MECH_LIST=""
 
@@ -124,19 +87,6 @@ needs_mechs() {
     check "$name" "$@"
 }
 
-# softhsm_lacks REASON NAME FUNC [ARGS...]: on SoftHSMv2 skip the check NAME
-# (it needs something SoftHSMv2 2.6.1 does not have: REASON); on any other
-# module run it.
-softhsm_lacks() {
-    local reason=$1 name=$2
-    shift 2
-    if [[ $IS_SOFTHSM -eq 1 ]]; then
-        skip "$name" "SoftHSMv2: $reason"
-    else
-        check "$name" "$@"
-    fi
-}
-
 # hex2bin HEX FILE
 hex2bin() {
     local esc="" i
@@ -148,15 +98,6 @@ hex2bin() {
 # bin2hex FILE
 bin2hex() {
     od -An -tx1 -v -- "$1" | tr -d ' \n'
-}
-
-# tamper IN OUT: OUT is IN with one bit of byte 10 flipped.
-tamper() {
-    local b
-    cp -- "$1" "$2"
-    b=$(od -An -tu1 -j10 -N1 -- "$1" | tr -d ' ')
-    # shellcheck disable=SC2059 # the format is the octal escape of the byte
-    printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$2" bs=1 seek=10 conv=notrunc status=none
 }
 
 # Test data: a message, its SHA-256 and the PKCS#1 v1.5 DigestInfo of that.

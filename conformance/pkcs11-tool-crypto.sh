@@ -44,47 +44,6 @@ TOKEN_LABEL="craton-crypto"
 SO_PIN="87654321"
 USER_PIN="11112222"
 
-p11() {
-    run pkcs11-tool --module "$MODULE" "$@"
-}
-
-# pkcs11-tool against the token we initialized, found by its label.
-p11t() {
-    p11 --token-label "$TOKEN_LABEL" "$@"
-}
-
-# The same, logged in as the user.
-p11u() {
-    p11t --login --pin "$USER_PIN" "$@"
-}
-
-# expect_p11_ok: lib.sh's expect_ok, except that pkcs11-tool's warnings about
-# attributes a key rightly refuses to show (it asks for CKA_VALUE of every new
-# key and CKA_ALWAYS_AUTHENTICATE of every key it uses) are no error.
-expect_p11_ok() {
-    local filtered
-    expect_rc 0 || return 1
-    filtered=$(grep -Ev '^warning: PKCS11 function C_GetAttributeValue\([A-Z_]+\) failed: rv = CKR_ATTRIBUTE_(SENSITIVE|TYPE_INVALID) ' <<<"$OUT" || true)
-    if grep -Eq '^error:|Aborting|failed: rv = |CKR_(GENERAL_ERROR|FUNCTION_FAILED|DEVICE_ERROR)' <<<"$filtered"; then
-        why "pkcs11-tool reported an error: $(grep -E -m1 '^error:|Aborting|failed: rv = |CKR_(GENERAL_ERROR|FUNCTION_FAILED|DEVICE_ERROR)' <<<"$filtered")"
-        show_last
-        return 1
-    fi
-}
-
-# softhsm_lacks REASON NAME FUNC [ARGS...]: on SoftHSMv2 skip the check NAME
-# (it needs something SoftHSMv2 2.6.1 does not have: REASON); on any other
-# module run it.
-softhsm_lacks() {
-    local reason=$1 name=$2
-    shift 2
-    if [[ $IS_SOFTHSM -eq 1 ]]; then
-        skip "$name" "SoftHSMv2: $reason"
-    else
-        check "$name" "$@"
-    fi
-}
-
 # MECH_LIST: the module's `pkcs11-tool -M` output (filled by chk_mechanisms).
 MECH_LIST=""
 
@@ -180,15 +139,6 @@ EOF
     expect_rc 0 || return 1
     run openssl pkey -pubin -inform DER -in "$CONF_TMP/spki-$id.der" -out "$2"
     expect_rc 0 || return 1
-}
-
-# tamper IN OUT: OUT is IN with one bit of byte 10 flipped.
-tamper() {
-    local b
-    cp -- "$1" "$2"
-    b=$(od -An -tu1 -j10 -N1 -- "$1" | tr -d ' ')
-    # shellcheck disable=SC2059 # the format is the octal escape of the byte
-    printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$2" bs=1 seek=10 conv=notrunc status=none
 }
 
 head -c 1000 /dev/urandom >"$CONF_TMP/data.bin"

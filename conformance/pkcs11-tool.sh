@@ -53,15 +53,6 @@ USER_PIN3="55556666"
 WRONG_PIN="99990000"
 USER_PIN="$USER_PIN1" # the user PIN currently set
 
-p11() {
-    run pkcs11-tool --module "$MODULE" "$@"
-}
-
-# pkcs11-tool against the token we initialized, found by its label.
-p11t() {
-    p11 --token-label "$TOKEN_LABEL" "$@"
-}
-
 echo "module:   $MODULE"
 echo "temp dir: $CONF_TMP"
 echo "pkcs11-tool: $(dpkg-query -W -f='${Version}' opensc 2>/dev/null || echo unknown)"

@@ -398,3 +398,95 @@ pub const SIGNATURE_REJECTED: &[RvError] = &[RvError::SignatureInvalid, RvError:
 /// The errors a decryption that rejects its input may return.
 pub const CIPHERTEXT_REJECTED: &[RvError] =
     &[RvError::EncryptedDataInvalid, RvError::EncryptedDataLenRange];
+
+/// Usage flags of a key that encrypts and decrypts.
+pub const CIPHER_USAGE: &[Attribute] = &[Attribute::Encrypt(true), Attribute::Decrypt(true)];
+
+/// A case's 16-byte `IV` field.
+#[track_caller]
+pub fn iv16(c: &Case) -> [u8; 16] {
+    c.bytes("IV").try_into().unwrap_or_else(|_| panic!("{}: IV is not 16 bytes", c.id()))
+}
+
+/// Multi-part encryption of `data` in [`uneven_chunks`].
+pub fn encrypt_parts(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, data: &[u8]) -> Vec<u8> {
+    s.encrypt_init(mech, key).expect("C_EncryptInit");
+    let mut out = Vec::new();
+    for part in uneven_chunks(data) {
+        out.extend(s.encrypt_update(part).expect("C_EncryptUpdate"));
+    }
+    out.extend(s.encrypt_final().expect("C_EncryptFinal"));
+    out
+}
+
+/// Multi-part decryption of `data` in [`uneven_chunks`].
+pub fn decrypt_parts(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, data: &[u8]) -> Vec<u8> {
+    s.decrypt_init(mech, key).expect("C_DecryptInit");
+    let mut out = Vec::new();
+    for part in uneven_chunks(data) {
+        out.extend(s.decrypt_update(part).expect("C_DecryptUpdate"));
+    }
+    out.extend(s.decrypt_final().expect("C_DecryptFinal"));
+    out
+}
+
+/// CKM_AES_GCM with `iv`, `aad` and a tag of `tag_bytes`.
+pub fn gcm_mechanism<'a>(iv: &'a mut [u8], aad: &'a [u8], tag_bytes: usize) -> Mechanism<'a> {
+    let bits = ((tag_bytes * 8) as u64).into();
+    let params = cryptoki::mechanism::aead::GcmParams::new(iv, aad, bits).expect("GcmParams");
+    Mechanism::AesGcm(params)
+}
+
+/// A session CKK_CHACHA20 key with CKA_VALUE = `value` that may encrypt and decrypt
+/// (cryptoki 0.12 has no name for the key type, so the template goes through the raw
+/// function list).
+pub fn chacha_key(t: &TestToken, s: &Session, value: &[u8]) -> ObjectHandle {
+    use pkcs11_sys::*;
+    let (class, kt, yes) = (CKO_SECRET_KEY, CKK_CHACHA20, CK_TRUE);
+    let attr = |ty: CK_ATTRIBUTE_TYPE, p: *const u8, n: usize| CK_ATTRIBUTE {
+        type_: ty,
+        pValue: p as *mut _,
+        ulValueLen: n as CK_ULONG,
+    };
+    let ulong = size_of::<CK_ULONG>();
+    let mut template = [
+        attr(CKA_CLASS, &class as *const _ as *const u8, ulong),
+        attr(CKA_KEY_TYPE, &kt as *const _ as *const u8, ulong),
+        attr(CKA_VALUE, value.as_ptr(), value.len()),
+        attr(CKA_ENCRYPT, &yes as *const u8, 1),
+        attr(CKA_DECRYPT, &yes as *const u8, 1),
+    ];
+    let raw = t.raw();
+    let mut key: CK_OBJECT_HANDLE = 0;
+    // SAFETY: valid session, template and out-pointer; every value outlives the call.
+    let rv = unsafe {
+        raw.functions().C_CreateObject.unwrap()(
+            s.handle(),
+            template.as_mut_ptr(),
+            template.len() as CK_ULONG,
+            &mut key,
+        )
+    };
+    assert_eq!(rv, CKR_OK, "C_CreateObject ChaCha20 key");
+    // SAFETY: the handle was just returned by this module for this session.
+    unsafe { ObjectHandle::new_from_raw(key) }
+}
+
+/// One CAVP-style GCM decryption case (Key, IV, AAD, CT, Tag, and PT or the FAIL flag): a
+/// FAIL case must be refused with CKR_ENCRYPTED_DATA_INVALID, any other must give PT.
+/// Returns whether the case was a FAIL case.
+pub fn gcm_decrypt_case(s: &Session, c: &Case) -> bool {
+    let id = c.id();
+    let key = aes_key(s, &c.bytes("Key"), CIPHER_USAGE);
+    let (mut iv, aad, tag) = (c.bytes("IV"), c.bytes("AAD"), c.bytes("Tag"));
+    let mut input = c.bytes("CT");
+    input.extend_from_slice(&tag);
+    let m = gcm_mechanism(&mut iv, &aad, tag.len());
+    if c.has("FAIL") {
+        crate::expect_rv(s.decrypt(&m, key, &input), RvError::EncryptedDataInvalid);
+        return true;
+    }
+    let got = s.decrypt(&m, key, &input).unwrap_or_else(|e| panic!("{id}: C_Decrypt: {e}"));
+    assert_eq!(to_hex(&got), to_hex(&c.bytes("PT")), "{id}: C_Decrypt");
+    false
+}

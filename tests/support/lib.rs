@@ -439,3 +439,13 @@ impl Drop for TestToken {
         }
     }
 }
+
+/// VmLck (memory locked in RAM) of this process, in kB, from /proc/self/status.
+pub fn vm_lck_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmLck:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmLck in /proc/self/status")
+}

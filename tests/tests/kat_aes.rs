@@ -6,42 +6,14 @@
 use craton_blackbox::TestToken;
 use craton_blackbox::expect_rv;
 use craton_blackbox::kat::{
-    CIPHERTEXT_REJECTED, Case, Vectors, aes_key, expect_one_of, flip, generic_secret,
-    plain_mechanism, raw_mechanism, readable_secret_template, to_hex, uneven_chunks, user_session,
-    value_of,
+    CIPHER_USAGE, CIPHERTEXT_REJECTED, Case, Vectors, aes_key, decrypt_parts, encrypt_parts,
+    expect_one_of, flip, gcm_decrypt_case, gcm_mechanism, generic_secret, iv16, plain_mechanism,
+    raw_mechanism, readable_secret_template, to_hex, uneven_chunks, user_session, value_of,
 };
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
-use cryptoki::mechanism::aead::GcmParams;
-use cryptoki::object::{Attribute, ObjectHandle};
-use cryptoki::session::Session;
+use cryptoki::object::Attribute;
 use pkcs11_sys::{CK_AES_CTR_PARAMS, CKM_AES_CTR, CKM_AES_KEY_WRAP_KWP};
-
-const CIPHER_USAGE: &[Attribute] = &[Attribute::Encrypt(true), Attribute::Decrypt(true)];
-
-fn iv16(c: &Case) -> [u8; 16] {
-    c.bytes("IV").try_into().unwrap_or_else(|_| panic!("{}: IV is not 16 bytes", c.id()))
-}
-
-fn encrypt_parts(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, data: &[u8]) -> Vec<u8> {
-    s.encrypt_init(mech, key).expect("C_EncryptInit");
-    let mut out = Vec::new();
-    for part in uneven_chunks(data) {
-        out.extend(s.encrypt_update(part).expect("C_EncryptUpdate"));
-    }
-    out.extend(s.encrypt_final().expect("C_EncryptFinal"));
-    out
-}
-
-fn decrypt_parts(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, data: &[u8]) -> Vec<u8> {
-    s.decrypt_init(mech, key).expect("C_DecryptInit");
-    let mut out = Vec::new();
-    for part in uneven_chunks(data) {
-        out.extend(s.decrypt_update(part).expect("C_DecryptUpdate"));
-    }
-    out.extend(s.decrypt_final().expect("C_DecryptFinal"));
-    out
-}
 
 /// Every case of `section` both ways, single- and multi-part, with the mechanism
 /// `mech(case)` builds.
@@ -118,11 +90,6 @@ fn ctr_sp800_38a_and_rfc3686() {
     assert!(n >= 9);
 }
 
-fn gcm_mechanism<'a>(iv: &'a mut [u8], aad: &'a [u8], tag_bytes: usize) -> Mechanism<'a> {
-    let params = GcmParams::new(iv, aad, ((tag_bytes * 8) as u64).into()).expect("GcmParams");
-    Mechanism::AesGcm(params)
-}
-
 #[test]
 fn gcm_encrypt_cavp() {
     let t = TestToken::new();
@@ -159,19 +126,7 @@ fn gcm_decrypt_cavp() {
     let cases = vectors.section("DECRYPT");
     let mut failing = 0;
     for c in &cases {
-        let id = c.id();
-        let key = aes_key(&s, &c.bytes("Key"), CIPHER_USAGE);
-        let (mut iv, aad, tag) = (c.bytes("IV"), c.bytes("AAD"), c.bytes("Tag"));
-        let mut input = c.bytes("CT");
-        input.extend_from_slice(&tag);
-        let m = gcm_mechanism(&mut iv, &aad, tag.len());
-        if c.has("FAIL") {
-            failing += 1;
-            expect_rv(s.decrypt(&m, key, &input), RvError::EncryptedDataInvalid);
-        } else {
-            let got = s.decrypt(&m, key, &input).unwrap_or_else(|e| panic!("{id}: C_Decrypt: {e}"));
-            assert_eq!(to_hex(&got), to_hex(&c.bytes("PT")), "{id}: C_Decrypt");
-        }
+        failing += usize::from(gcm_decrypt_case(&s, c));
     }
     assert!(failing >= 3 && failing < cases.len(), "both passing and FAIL cases");
 }

@@ -7,38 +7,16 @@
 use craton_blackbox::TestToken;
 use craton_blackbox::expect_rv;
 use craton_blackbox::kat::{
-    Case, Vectors, aes_key, flip, plain_mechanism, raw_mechanism, to_hex, uneven_chunks,
+    CIPHER_USAGE, Case, Vectors, aes_key, chacha_key, decrypt_parts, encrypt_parts, flip,
+    gcm_decrypt_case, gcm_mechanism, iv16, plain_mechanism, raw_mechanism, to_hex, uneven_chunks,
     user_session,
 };
 use cryptoki::error::RvError;
-use cryptoki::mechanism::Mechanism;
-use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::object::{Attribute, ObjectHandle};
 use cryptoki::session::Session;
 use pkcs11_sys::*;
 
-const CIPHER_USAGE: &[Attribute] = &[Attribute::Encrypt(true), Attribute::Decrypt(true)];
 const MAC_USAGE: &[Attribute] = &[Attribute::Sign(true), Attribute::Verify(true)];
-
-fn encrypt_parts(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, data: &[u8]) -> Vec<u8> {
-    s.encrypt_init(mech, key).expect("C_EncryptInit");
-    let mut out = Vec::new();
-    for part in uneven_chunks(data) {
-        out.extend(s.encrypt_update(part).expect("C_EncryptUpdate"));
-    }
-    out.extend(s.encrypt_final().expect("C_EncryptFinal"));
-    out
-}
-
-fn decrypt_parts(s: &Session, mech: &Mechanism<'_>, key: ObjectHandle, data: &[u8]) -> Vec<u8> {
-    s.decrypt_init(mech, key).expect("C_DecryptInit");
-    let mut out = Vec::new();
-    for part in uneven_chunks(data) {
-        out.extend(s.decrypt_update(part).expect("C_DecryptUpdate"));
-    }
-    out.extend(s.decrypt_final().expect("C_DecryptFinal"));
-    out
-}
 
 /// CK_CCM_PARAMS over buffers the caller keeps alive.
 fn ccm_params(data_len: usize, nonce: &[u8], aad: &[u8], tag: usize) -> CK_CCM_PARAMS {
@@ -98,10 +76,6 @@ fn ccm_cavp_and_sp800_38c() {
         let m = raw_mechanism(CKM_AES_CCM, Some(&p));
         expect_rv(s.encrypt_init(&m, key), RvError::MechanismParamInvalid);
     }
-}
-
-fn iv16(c: &Case) -> [u8; 16] {
-    c.bytes("IV").try_into().unwrap_or_else(|_| panic!("{}: IV is not 16 bytes", c.id()))
 }
 
 #[test]
@@ -164,11 +138,6 @@ fn aes_mac_and_mac_general() {
     expect_rv(s.sign_init(&m, key), RvError::MechanismParamInvalid);
 }
 
-fn gcm_mechanism<'a>(iv: &'a mut [u8], aad: &'a [u8], tag_bytes: usize) -> Mechanism<'a> {
-    let params = GcmParams::new(iv, aad, ((tag_bytes * 8) as u64).into()).expect("GcmParams");
-    Mechanism::AesGcm(params)
-}
-
 #[test]
 fn gcm_with_other_iv_lengths() {
     let t = TestToken::new();
@@ -191,20 +160,8 @@ fn gcm_with_other_iv_lengths() {
     }
     let mut failing = 0;
     for c in vectors.section("DECRYPT") {
-        let id = c.id();
-        let key = aes_key(&s, &c.bytes("Key"), CIPHER_USAGE);
-        let (mut iv, aad, tag) = (c.bytes("IV"), c.bytes("AAD"), c.bytes("Tag"));
-        iv_lens.insert(iv.len());
-        let mut input = c.bytes("CT");
-        input.extend_from_slice(&tag);
-        let m = gcm_mechanism(&mut iv, &aad, tag.len());
-        if c.has("FAIL") {
-            failing += 1;
-            expect_rv(s.decrypt(&m, key, &input), RvError::EncryptedDataInvalid);
-        } else {
-            let got = s.decrypt(&m, key, &input).unwrap_or_else(|e| panic!("{id}: C_Decrypt: {e}"));
-            assert_eq!(to_hex(&got), to_hex(&c.bytes("PT")), "{id}");
-        }
+        iv_lens.insert(c.bytes("IV").len());
+        failing += usize::from(gcm_decrypt_case(&s, c));
     }
     assert!(failing >= 1, "a failing case");
     assert!(iv_lens.contains(&1) && iv_lens.contains(&128), "IV lengths {iv_lens:?}");
@@ -413,37 +370,4 @@ fn ccm_message_nonce_generation_counts() {
     }
     assert!(seen[0] != seen[1] && seen[1] != seen[2], "a fresh nonce per message: {seen:?}");
     assert_eq!(u64::from_be_bytes(seen[2][4..].try_into().unwrap()), 3);
-}
-
-/// A session CKK_CHACHA20 key (cryptoki has no name for the type) that may encrypt and
-/// decrypt.
-fn chacha_key(t: &TestToken, s: &Session, value: &[u8]) -> ObjectHandle {
-    let (class, kt, yes) = (CKO_SECRET_KEY, CKK_CHACHA20, CK_TRUE);
-    let attr = |ty: CK_ATTRIBUTE_TYPE, p: *const u8, n: usize| CK_ATTRIBUTE {
-        type_: ty,
-        pValue: p as *mut _,
-        ulValueLen: n as CK_ULONG,
-    };
-    let ulong = size_of::<CK_ULONG>();
-    let mut template = [
-        attr(CKA_CLASS, &class as *const _ as *const u8, ulong),
-        attr(CKA_KEY_TYPE, &kt as *const _ as *const u8, ulong),
-        attr(CKA_VALUE, value.as_ptr(), value.len()),
-        attr(CKA_ENCRYPT, &yes as *const u8, 1),
-        attr(CKA_DECRYPT, &yes as *const u8, 1),
-    ];
-    let raw = t.raw();
-    let mut key: CK_OBJECT_HANDLE = 0;
-    // SAFETY: valid session, template and out-pointer; every value outlives the call.
-    let rv = unsafe {
-        raw.functions().C_CreateObject.unwrap()(
-            s.handle(),
-            template.as_mut_ptr(),
-            template.len() as CK_ULONG,
-            &mut key,
-        )
-    };
-    assert_eq!(rv, CKR_OK, "C_CreateObject ChaCha20 key");
-    // SAFETY: the handle was just returned by this module for this session.
-    unsafe { ObjectHandle::new_from_raw(key) }
 }

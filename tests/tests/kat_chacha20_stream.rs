@@ -4,49 +4,16 @@
 //! uneven pieces, both ways; malformed parameters, keys of other types, and a stream that
 //! would run past the end of its block counter are refused.
 
-use craton_blackbox::kat::{Case, Vectors, aes_key, generic_secret, raw_mechanism, to_hex};
+use craton_blackbox::kat::{
+    CIPHER_USAGE, Case, Vectors, aes_key, chacha_key, generic_secret, raw_mechanism, to_hex,
+};
 use craton_blackbox::kat::{uneven_chunks, user_session};
 use craton_blackbox::{TestToken, expect_rv};
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
-use cryptoki::object::{Attribute, ObjectHandle};
+use cryptoki::object::ObjectHandle;
 use cryptoki::session::Session;
 use pkcs11_sys::*;
-
-const CIPHER_USAGE: &[Attribute] = &[Attribute::Encrypt(true), Attribute::Decrypt(true)];
-
-/// A session CKK_CHACHA20 key that may encrypt and decrypt (cryptoki 0.12 has no name for
-/// the key type, so the template goes through the raw function list).
-fn chacha_key(t: &TestToken, s: &Session, value: &[u8]) -> ObjectHandle {
-    let (class, kt, yes) = (CKO_SECRET_KEY, CKK_CHACHA20, CK_TRUE);
-    let attr = |ty: CK_ATTRIBUTE_TYPE, p: *const u8, n: usize| CK_ATTRIBUTE {
-        type_: ty,
-        pValue: p as *mut _,
-        ulValueLen: n as CK_ULONG,
-    };
-    let ulong = size_of::<CK_ULONG>();
-    let mut template = [
-        attr(CKA_CLASS, &class as *const _ as *const u8, ulong),
-        attr(CKA_KEY_TYPE, &kt as *const _ as *const u8, ulong),
-        attr(CKA_VALUE, value.as_ptr(), value.len()),
-        attr(CKA_ENCRYPT, &yes as *const u8, 1),
-        attr(CKA_DECRYPT, &yes as *const u8, 1),
-    ];
-    let raw = t.raw();
-    let mut key: CK_OBJECT_HANDLE = 0;
-    // SAFETY: valid session, template and out-pointer; every value outlives the call.
-    let rv = unsafe {
-        raw.functions().C_CreateObject.unwrap()(
-            s.handle(),
-            template.as_mut_ptr(),
-            template.len() as CK_ULONG,
-            &mut key,
-        )
-    };
-    assert_eq!(rv, CKR_OK, "C_CreateObject ChaCha20 key");
-    // SAFETY: the handle was just returned by this module for this session.
-    unsafe { ObjectHandle::new_from_raw(key) }
-}
 
 /// CK_CHACHA20_PARAMS over buffers the caller keeps alive; the lengths are in bits.
 fn params(

@@ -3,6 +3,7 @@
 //! C_GetAttributeValue, and enforced by C_WrapKey, C_UnwrapKey and C_DeriveKey.
 //! cryptoki has no template attributes, so objects are created through the raw function list.
 
+use craton_blackbox::kat::aes_key;
 use craton_blackbox::{TestToken, expect_rv};
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
@@ -81,17 +82,6 @@ fn create_with_template(
 fn handle(h: CK_OBJECT_HANDLE) -> ObjectHandle {
     // SAFETY: `h` came from this module's C_CreateObject in the same session.
     unsafe { ObjectHandle::new_from_raw(h) }
-}
-
-fn aes_key(s: &Session, value: &[u8], extra: &[Attribute]) -> ObjectHandle {
-    let mut template = vec![
-        Attribute::Class(ObjectClass::SECRET_KEY),
-        Attribute::KeyType(KeyType::AES),
-        Attribute::Value(value.to_vec()),
-        Attribute::Token(false),
-    ];
-    template.extend_from_slice(extra);
-    s.create_object(&template).expect("C_CreateObject AES")
 }
 
 fn setup() -> (TestToken, Session) {

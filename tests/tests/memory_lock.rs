@@ -6,21 +6,11 @@
 //! of this binary that loads the library into the test process itself; the others run
 //! `memlock_probe` as a separate process.
 
-use craton_blackbox::{TestToken, run_helper};
+use craton_blackbox::{TestToken, run_helper, vm_lck_kb};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 
 const WARNING: &str = "cannot lock key material in memory";
-
-/// VmLck of this process, in kB.
-fn vm_lck_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmLck:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmLck in /proc/self/status")
-}
 
 /// Soft RLIMIT_MEMLOCK in bytes (`None`: unlimited), from /proc/self/limits.
 fn memlock_soft_limit() -> Option<u64> {

@@ -20,9 +20,7 @@ use crate::ops::sign::hmac_hash;
 use crate::policy;
 use crate::templates;
 use crate::types::{AttrType, KeyType, ObjectClass, ObjectHandle, SessionHandle};
-
-/// Attribute list of a new object.
-type Template = Vec<(AttrType, Vec<u8>)>;
+use crate::wrap::{Template, secret_shape};
 
 /// The PRF a `prfType` names, for a base key of type `kt`.
 fn prf_of(prf: u64, kt: KeyType) -> Result<Prf> {
@@ -65,25 +63,19 @@ fn segments(data: &[KbkdfData]) -> Result<Vec<Segment>> {
 }
 
 /// A derived secret key's type and length: CKA_VALUE_LEN is required unless the key type
-/// fixes the length (ChaCha20).
+/// fixes the length (ChaCha20), and HMAC keys are at most 512 bytes.
 fn key_shape(template: &[(AttrType, Vec<u8>)]) -> Result<(KeyType, usize)> {
     let class = ulong_of(template, AttrType::CLASS)?.unwrap_or(ObjectClass::SECRET_KEY.0);
     if class != ObjectClass::SECRET_KEY.0 {
         return Err(Error::TemplateInconsistent);
     }
-    let kt = KeyType(ulong_of(template, AttrType::KEY_TYPE)?.unwrap_or(KeyType::GENERIC_SECRET.0));
-    let len = match ulong_of(template, AttrType::VALUE_LEN)? {
-        Some(n) => usize::try_from(n).map_err(|_| Error::AttributeValueInvalid)?,
-        None if kt == KeyType::CHACHA20 => 32,
-        None => return Err(Error::TemplateIncomplete),
-    };
-    let ok = match kt {
-        KeyType::AES => matches!(len, 16 | 24 | 32),
-        KeyType::CHACHA20 => len == 32,
-        k if k.is_hmac() => (1..=512).contains(&len),
-        _ => return Err(Error::TemplateInconsistent),
-    };
-    if !ok {
+    let kt = ulong_of(template, AttrType::KEY_TYPE)?;
+    if ulong_of(template, AttrType::VALUE_LEN)?.is_none() && kt != Some(KeyType::CHACHA20.0) {
+        return Err(Error::TemplateIncomplete);
+    }
+    // The natural length only applies to ChaCha20 here, whose keys are 32 bytes.
+    let (kt, len) = secret_shape(template, 32)?;
+    if kt.is_hmac() && len > 512 {
         return Err(Error::TemplateInconsistent);
     }
     Ok((kt, len))
@@ -105,16 +97,12 @@ impl Module {
     ) -> Result<Vec<ObjectHandle>> {
         let prf = prf_of(prf, base.key_type)?;
         let segments = segments(data)?;
-        let constraint = templates::constraint(base_attrs, AttrType::DERIVE_TEMPLATE)?;
         let mut shapes = Vec::with_capacity(templates_in.len());
         let mut full = Vec::with_capacity(templates_in.len());
-        for t in templates_in {
-            let t = match &constraint {
-                Some(c) => templates::merge(&t, c)?,
-                None => t,
-            };
+        for t in &templates_in {
+            let t = templates::constrained(t, base_attrs, AttrType::DERIVE_TEMPLATE)?;
             shapes.push(key_shape(&t)?);
-            full.push(t);
+            full.push(t.into_owned());
         }
         let lengths: Vec<usize> = shapes.iter().map(|(_, n)| *n).collect();
         let keys = kbkdf::derive(prf, base.bytes(), &segments, &lengths).map_err(|e| match e {

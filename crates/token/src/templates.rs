@@ -6,9 +6,14 @@
 //! it in the store's attribute encoding ([`Attributes::encode`]). Nested templates are
 //! refused, as are types given twice.
 
+use std::borrow::Cow;
+
 use crate::attrs::Attributes;
 use crate::error::{Error, Result};
 use crate::types::AttrType;
+
+/// One attribute of a template as the C ABI hands it over.
+type Entry = (AttrType, Vec<u8>);
 
 /// The three attributes whose value is itself a template.
 pub const TEMPLATE_TYPES: [AttrType; 3] =
@@ -72,6 +77,19 @@ pub fn merge(
         }
     }
     Ok(out)
+}
+
+/// The template for a key made by unwrapping or derivation: the caller's, with `key`'s
+/// `attr` template (CKA_UNWRAP_TEMPLATE or CKA_DERIVE_TEMPLATE) folded in by [`merge`].
+pub fn constrained<'a>(
+    caller: &'a [Entry],
+    key: &Attributes,
+    attr: AttrType,
+) -> Result<Cow<'a, [Entry]>> {
+    Ok(match constraint(key, attr)? {
+        Some(c) => Cow::Owned(merge(caller, &c)?),
+        None => Cow::Borrowed(caller),
+    })
 }
 
 /// The constraint a key's `attr` template imposes, if it has one.

@@ -38,7 +38,7 @@ fn is_aes_wrap(ty: u64) -> bool {
 }
 
 /// Attribute list of a new object.
-type Template = Vec<(AttrType, Vec<u8>)>;
+pub(crate) type Template = Vec<(AttrType, Vec<u8>)>;
 
 /// The attributes of a private key carried in a PKCS#8 blob: (key type, components).
 fn private_from_pkcs8(blob: &[u8]) -> Result<(KeyType, Template)> {
@@ -125,7 +125,10 @@ fn kdf_hash(kdf: u64) -> Option<Option<HashAlg>> {
 }
 
 /// A new secret key's type and length from a derive/unwrap template.
-fn secret_shape(template: &[(AttrType, Vec<u8>)], natural: usize) -> Result<(KeyType, usize)> {
+pub(crate) fn secret_shape(
+    template: &[(AttrType, Vec<u8>)],
+    natural: usize,
+) -> Result<(KeyType, usize)> {
     let kt = KeyType(ulong_of(template, AttrType::KEY_TYPE)?.unwrap_or(KeyType::GENERIC_SECRET.0));
     if kt != KeyType::AES && kt != KeyType::CHACHA20 && !kt.is_hmac() {
         return Err(Error::TemplateInconsistent);
@@ -241,14 +244,8 @@ impl Module {
             m.ty,
             Error::UnwrappingKeyHandleInvalid,
         )?;
-        let merged;
-        let template = match templates::constraint(&uattrs, AttrType::UNWRAP_TEMPLATE)? {
-            Some(t) => {
-                merged = templates::merge(template, &t)?;
-                &merged[..]
-            }
-            None => template,
-        };
+        let template = templates::constrained(template, &uattrs, AttrType::UNWRAP_TEMPLATE)?;
+        let template = &template[..];
         crate::crypto::deferred_self_tests(&ukey)?;
         let class =
             ObjectClass(ulong_of(template, AttrType::CLASS)?.ok_or(Error::TemplateIncomplete)?);
@@ -290,21 +287,16 @@ impl Module {
         let ctx = self.ctx(h)?;
         let (battrs, bkey) =
             self.usable_key(ctx.slot, base, Some(AttrType::DERIVE), m.ty, Error::KeyHandleInvalid)?;
-        let merged;
-        let template = match templates::constraint(&battrs, AttrType::DERIVE_TEMPLATE)? {
-            Some(t) => {
-                merged = templates::merge(template, &t)?;
-                &merged[..]
-            }
-            None => template,
-        };
-        let data_object = m.ty == sys::CKM_HKDF_DATA as u64;
         if let Param::Kbkdf { prf, data, additional } = &m.param {
+            // Every key of an SP 800-108 derivation gets the constraint there.
             let s = bkey.secret().ok_or(Error::KeyTypeInconsistent)?;
             let mut all = vec![template.to_vec()];
             all.extend(additional.iter().cloned());
             return self.kbkdf_derive(&ctx, h, m.ty, &battrs, s, *prf, data, all);
         }
+        let template = templates::constrained(template, &battrs, AttrType::DERIVE_TEMPLATE)?;
+        let template = &template[..];
+        let data_object = m.ty == sys::CKM_HKDF_DATA as u64;
         let wanted_data = if data_object { derived_data_len(template)? } else { None };
         if !data_object
             && ulong_of(template, AttrType::CLASS)?.is_some_and(|c| c != ObjectClass::SECRET_KEY.0)

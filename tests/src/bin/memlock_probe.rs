@@ -11,7 +11,7 @@
 //! Prints `vmlck <kB>` lines (`parent`/`child` prefixed in fork mode) and "done".
 //! Exit: 0 ok, 1 a PKCS#11 call failed, 2 usage, 3 denial could not be set up (skip).
 
-use craton_blackbox::fork_and_wait;
+use craton_blackbox::{fork_and_wait, vm_lck_kb};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, ObjectHandle};
@@ -22,16 +22,6 @@ use std::process::exit;
 
 const SO_PIN: &str = "so-secret-1";
 const USER_PIN: &str = "user-secret-1";
-
-/// VmLck of this process, in kB.
-fn vm_lck_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmLck:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmLck in /proc/self/status")
-}
 
 #[repr(C)]
 struct CapHeader {

@@ -146,12 +146,7 @@ impl CtsOp {
             self.buf.extend_from_slice(input);
             return Ok(Vec::new());
         }
-        let from_buf = n.min(self.buf.len());
-        let mut out = Vec::with_capacity(n);
-        out.extend_from_slice(&self.buf[..from_buf]);
-        out.extend_from_slice(&input[..n - from_buf]);
-        self.buf.drain(..from_buf);
-        self.buf.extend_from_slice(&input[n - from_buf..]);
+        let mut out = super::take_ready(&mut self.buf, input, n);
         self.engine.cbc(&mut self.iv, &mut out)?;
         Ok(out)
     }

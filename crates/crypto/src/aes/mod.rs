@@ -75,6 +75,18 @@ impl AesKey {
     }
 }
 
+/// The first `n` bytes of `held || input`, in one new buffer (one copy); the rest stays in
+/// `held`. The streaming modes use it to hand out what is ready and keep the tail.
+pub(crate) fn take_ready(held: &mut Vec<u8>, input: &[u8], n: usize) -> Vec<u8> {
+    let from_held = n.min(held.len());
+    let mut out = Vec::with_capacity(n);
+    out.extend_from_slice(&held[..from_held]);
+    out.extend_from_slice(&input[..n - from_held]);
+    held.drain(..from_held);
+    held.extend_from_slice(&input[n - from_held..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,13 +161,7 @@ impl BlockOp {
     pub fn update(&mut self, input: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let total = self.buf.len() + input.len();
         let n = total - self.keep(total);
-        // One copy: held bytes first, then the input, straight into the output.
-        let from_buf = n.min(self.buf.len());
-        let mut out = Vec::with_capacity(n);
-        out.extend_from_slice(&self.buf[..from_buf]);
-        out.extend_from_slice(&input[..n - from_buf]);
-        self.buf.drain(..from_buf);
-        self.buf.extend_from_slice(&input[n - from_buf..]);
+        let mut out = super::take_ready(&mut self.buf, input, n);
         self.run(&mut out)?;
         Ok(out)
     }

@@ -4,6 +4,7 @@
 
 use craton_token::Error;
 use craton_token::message::{MsgKind, MsgResult};
+use craton_token::module::Module;
 use pkcs11_sys::*;
 
 use crate::mech::{self, AeadMessageArgs};
@@ -33,12 +34,13 @@ unsafe fn init(
 /// # Safety
 /// `p` must be NULL or valid for `len` bytes, as the spec of the calling function says.
 unsafe fn params(
+    module: &Module,
     h: CK_SESSION_HANDLE,
     kind: MsgKind,
     p: CK_VOID_PTR,
     len: CK_ULONG,
 ) -> craton_token::Result<AeadMessageArgs> {
-    let aead = state::module()?.message_aead(h as u64, kind)?;
+    let aead = module.message_aead(h as u64, kind)?;
     // SAFETY: forwarded contract.
     unsafe { mech::aead_message(aead, p, len) }
 }
@@ -114,7 +116,7 @@ pub unsafe extern "C" fn C_EncryptMessage(
         // SAFETY: every pointer covers its stated length per the spec.
         let (args, aad, pt) = unsafe {
             (
-                params(hSession, MsgKind::Encrypt, pParameter, ulParameterLen)?,
+                params(&module, hSession, MsgKind::Encrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
                 ptr::slice(pPlaintext, ulPlaintextLen)?,
             )
@@ -153,7 +155,7 @@ pub unsafe extern "C" fn C_EncryptMessageBegin(
         // SAFETY: every pointer covers its stated length per the spec.
         let (args, aad) = unsafe {
             (
-                params(hSession, MsgKind::Encrypt, pParameter, ulParameterLen)?,
+                params(&module, hSession, MsgKind::Encrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
             )
         };
@@ -190,8 +192,9 @@ pub unsafe extern "C" fn C_EncryptMessageNext(
         match module.message_next(h, MsgKind::Encrypt, part, last.then_some(&[][..]))? {
             Some(MsgResult::Sealed(sealed)) => {
                 // SAFETY: pParameter per the spec (tag and IV go back through it).
-                let args =
-                    unsafe { params(hSession, MsgKind::Encrypt, pParameter, ulParameterLen) }?;
+                let args = unsafe {
+                    params(&module, hSession, MsgKind::Encrypt, pParameter, ulParameterLen)
+                }?;
                 // SAFETY: pointers per the spec; capacity checked above.
                 unsafe {
                     return_tag_and_iv(&args, &sealed.iv, &sealed.tag)?;
@@ -254,7 +257,7 @@ pub unsafe extern "C" fn C_DecryptMessage(
         // SAFETY: every pointer covers its stated length per the spec (the tag: ulTagBits/8).
         let (args, aad, ct) = unsafe {
             (
-                params(hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?,
+                params(&module, hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
                 ptr::slice(pCiphertext, ulCiphertextLen)?,
             )
@@ -288,7 +291,7 @@ pub unsafe extern "C" fn C_DecryptMessageBegin(
         // SAFETY: every pointer covers its stated length per the spec.
         let (args, aad) = unsafe {
             (
-                params(hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?,
+                params(&module, hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?,
                 ptr::slice(pAssociatedData, ulAssociatedDataLen)?,
             )
         };
@@ -329,7 +332,7 @@ pub unsafe extern "C" fn C_DecryptMessageNext(
         }
         // SAFETY: pParameter per the spec; its pTag holds ulTagBits/8 bytes.
         let tag = unsafe {
-            let args = params(hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?;
+            let args = params(&module, hSession, MsgKind::Decrypt, pParameter, ulParameterLen)?;
             ptr::slice(args.tag, args.tag_len as CK_ULONG)?
         };
         match module.message_next(h, MsgKind::Decrypt, part, Some(tag))? {
